@@ -1,0 +1,49 @@
+# Two entry points do all the set-up on a fresh machine:
+#   make demo   the main job: speech through an emulated Latin American 3G link
+#   make test   everything CI runs (C++ tests, sanitizers, fuzzing, Python tests, gates)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CBCS := $(VENV)/bin/cbcs
+AUDIO ?= ../shared/data/audio/speech/es_leopard.wav
+
+.PHONY: setup demo test test-cpp test-sanitize fuzz test-python stubs gates
+
+setup: $(VENV)/.installed
+
+# Editable install that rebuilds the C++ core incrementally on import.
+$(VENV)/.installed: pyproject.toml scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q scikit-build-core pybind11 cmake ninja
+	$(PY) -m pip install -q --no-build-isolation -Ceditable.rebuild=true -e '.[test]'
+	touch $@
+
+demo: setup
+	mkdir -p out
+	$(CBCS) netsim --profile latam-3g --input $(AUDIO) --output out/latam-3g.wav --plot out/latam-3g.png
+
+test: test-cpp test-sanitize fuzz stubs gates test-python
+
+test-cpp: setup
+	cmake -S . -B build/native -G Ninja -DCBCS_BUILD_TESTS=ON >/dev/null
+	cmake --build build/native
+	ctest --test-dir build/native --output-on-failure -j2 | tail -n 3
+
+test-sanitize: setup
+	cmake -S . -B build/asan -G Ninja -DCBCS_BUILD_TESTS=ON -DCBCS_SANITIZE=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build/asan
+	ctest --test-dir build/asan --output-on-failure -j2 | tail -n 3
+
+fuzz: setup
+	bash scripts/fuzz.sh
+
+stubs: setup
+	PYTHON=$(PY) bash scripts/check-stubs.sh
+
+gates: setup
+	$(CBCS) bench jitter --short --gate --json build/bench-jitter.json
+
+test-python: setup
+	$(PY) -m pytest -q

@@ -1,0 +1,13 @@
+// cbcs._core: the private compiled module. One register_<area>() per area of the core.
+#include <pybind11/pybind11.h>
+
+#include "register.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "cbcs media core (private; use cbcs.media)";
+  cbcs::bindings::register_errors(m);
+  cbcs::bindings::register_allocations(m);
+  cbcs::bindings::register_netsim(m);
+  cbcs::bindings::register_jitter(m);
+  cbcs::bindings::register_quality(m);
+}

@@ -1,0 +1,14 @@
+// Declarations of the per-area registration functions called by module.cpp.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace cbcs::bindings {
+
+void register_errors(pybind11::module_& m);
+void register_allocations(pybind11::module_& m);
+void register_netsim(pybind11::module_& m);
+void register_jitter(pybind11::module_& m);
+void register_quality(pybind11::module_& m);
+
+}  // namespace cbcs::bindings

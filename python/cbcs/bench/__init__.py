@@ -1,0 +1,1 @@
+"""Scenario benchmarks behind ``cbcs bench AREA``: one module per core area."""

@@ -1,0 +1,1 @@
+"""Subcommands of the ``cbcs`` CLI, one module each with ``register(subparsers)``."""

@@ -1,0 +1,41 @@
+"""``cbcs bench AREA``: side-by-side benchmarks against peers, with CI gates.
+
+Every module ``cbcs.bench.<area>`` is an area. It defines ``DESCRIPTION``,
+``add_arguments(parser)`` and ``run(args, report)``; the shared options ``--json``,
+``--gate`` and ``--short`` are added here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+from typing import Any
+
+import cbcs.bench
+from cbcs.bench.report import Report
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("bench", help="run a benchmark against its peers")
+    areas = parser.add_subparsers(dest="area", required=True, metavar="AREA")
+    for info in sorted(pkgutil.iter_modules(cbcs.bench.__path__), key=lambda i: i.name):
+        if info.name == "report" or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"cbcs.bench.{info.name}")
+        p = areas.add_parser(info.name, help=module.DESCRIPTION, description=module.DESCRIPTION)
+        p.add_argument("--json", metavar="FILE", help="write the side-by-side figures as JSON")
+        p.add_argument("--gate", action="store_true",
+                       help="exit non-zero when a done-when bound is missed")
+        p.add_argument("--short", action="store_true",
+                       help="the short trace set CI uses (fewer seeds, shorter traces)")
+        module.add_arguments(p)
+        p.set_defaults(handler=_runner(module))
+
+
+def _runner(module: Any) -> Any:
+    def handler(args: argparse.Namespace) -> int:
+        report = Report(args.area)
+        module.run(args, report)
+        return report.finish(json_path=args.json, gate=args.gate)
+    return handler
