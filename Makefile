@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q scikit-build-core pybind11 cmake ninja
+	$(PY) -m pip install -q scikit-build-core pybind11==3.1.0 cmake ninja
 	$(PY) -m pip install -q --no-build-isolation -Ceditable.rebuild=true -e '.[test]'
 	touch $@
 

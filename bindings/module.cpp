@@ -10,4 +10,8 @@ PYBIND11_MODULE(_core, m) {
   cbcs::bindings::register_netsim(m);
   cbcs::bindings::register_jitter(m);
   cbcs::bindings::register_quality(m);
+  cbcs::bindings::register_rtp(m);
+  cbcs::bindings::register_fec(m);
+  cbcs::bindings::register_cc(m);
+  cbcs::bindings::register_dsp(m);
 }

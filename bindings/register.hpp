@@ -10,5 +10,9 @@ void register_allocations(pybind11::module_& m);
 void register_netsim(pybind11::module_& m);
 void register_jitter(pybind11::module_& m);
 void register_quality(pybind11::module_& m);
+void register_rtp(pybind11::module_& m);
+void register_fec(pybind11::module_& m);
+void register_cc(pybind11::module_& m);
+void register_dsp(pybind11::module_& m);
 
 }  // namespace cbcs::bindings
