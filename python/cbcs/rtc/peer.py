@@ -1,0 +1,408 @@
+"""A WebRTC voice peer for cbcs: aiortc does ICE, DTLS-SRTP and SDP; the audio runs through
+the cbcs media path (libopus with FEC and live bitrate, the cbcs jitter buffer with
+concealment on a 10 ms playout clock) and, optionally, through an emulated bad network.
+
+``StockPeer`` is the same call answered by stock aiortc (its encoder, its jitter buffer):
+the peer the end-to-end benchmark compares against, given only what it needs to connect on
+loopback (the 127.0.0.1 host candidate) and the same impairment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from aiortc import (RTCConfiguration, RTCPeerConnection, RTCRtpSender,
+                    RTCSessionDescription)
+from aiortc.codecs.base import Encoder
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
+from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket
+
+from cbcs.media import netsim
+from cbcs.rtc import sdp as sdpmod
+from cbcs.rtc.ice import configure_ice, keep_candidates
+from cbcs.rtc.impair import Impairment
+from cbcs.rtc.media import Fill, PacedAudioTrack, PlayoutRecorder, silence, to_mono_int16, wall_ms
+from cbcs.rtc.opus import OpusEncoder
+from cbcs.rtc.receive import JitterBufferReceiver
+from cbcs.rtc.stats import CallStats
+
+log = logging.getLogger("cbcs.rtc")
+
+
+def core_jitter_buffer() -> Any:
+    """``cbcs.media.JitterBuffer`` when the core has it, else None."""
+    try:
+        from cbcs.media import JitterBuffer  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return JitterBuffer
+
+
+class _BasePeer:
+    media_path = "base"
+
+    def __init__(self, *, impair: str | netsim.LinkParams | None = None, seed: int = 0,
+                 ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
+                 loopback_only_remote: bool = False) -> None:
+        self.impairment = Impairment(impair, seed) if impair is not None else None
+        self.ice_addresses = ice_addresses
+        self.loopback_only_remote = loopback_only_remote
+        self.track = PacedAudioTrack(fill)
+        self.recorder = PlayoutRecorder()
+        self.pc: RTCPeerConnection | None = None
+        self.closed_reason: str | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._cpu0 = (time.process_time(), time.monotonic())
+
+    async def answer(self, offer_sdp: str) -> str:
+        """Take a remote offer, return our answer (candidates included, no trickle).
+
+        Raises :class:`cbcs.rtc.sdp.SdpError` for an offer we cannot use; the peer is then
+        closed and the reason logged, and nothing else in the process is affected.
+        """
+        try:
+            sdpmod.validate(offer_sdp)
+            if self.loopback_only_remote:
+                offer_sdp = keep_candidates(offer_sdp, ["127.0.0.1"])
+            self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+            self.pc.on("connectionstatechange", self._on_state)
+            try:
+                await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+                # what aiortc's own SDP parser raises on malformed input
+                raise sdpmod.SdpError(
+                    f"offer: not a usable session description ({type(exc).__name__}: {exc})"
+                ) from None
+            audio = [t for t in self.pc.getTransceivers() if t.kind == "audio"]
+            if not audio:
+                raise sdpmod.SdpError("offer: expected an audio section, got none")
+            sender = self.pc.addTrack(self.track)
+            self._before_answer(sender, audio[0], offer_sdp)
+            configure_ice(self.pc, self.ice_addresses,
+                          self.impairment.wrap if self.impairment else None)
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+            answer = self.pc.localDescription.sdp
+            return self._after_answer(answer, offer_sdp, audio[0])
+        except sdpmod.SdpError as exc:
+            await self.close(f"bad offer: {exc}")
+            raise
+        except Exception as exc:
+            await self.close(f"answer failed: {type(exc).__name__}: {exc}")
+            raise
+
+    def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
+        pass
+
+    def _after_answer(self, answer: str, offer: str, transceiver: Any) -> str:
+        return answer
+
+    def _on_state(self) -> None:
+        if self.pc is not None and self.pc.connectionState == "failed":
+            asyncio.ensure_future(self.close("ICE/DTLS connection failed"))
+
+    async def wait_connected(self, timeout: float = 20.0) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while self.pc is None or self.pc.connectionState != "connected":
+            if self.closed_reason is not None:
+                raise ConnectionError(self.closed_reason)
+            if loop.time() > end:
+                state = self.pc.connectionState if self.pc else "none"
+                raise TimeoutError(f"not connected after {timeout} s ({state})")
+            await asyncio.sleep(0.02)
+
+    def start_cpu_window(self) -> None:
+        """Start the window over which :meth:`cpu_percent` measures."""
+        self._cpu0 = (time.process_time(), time.monotonic())
+
+    def cpu_percent(self) -> float:
+        """Process CPU time / wall time since :meth:`start_cpu_window`, in % of one core."""
+        cpu, wall = self._cpu0
+        dw = time.monotonic() - wall
+        return 100.0 * (time.process_time() - cpu) / dw if dw > 0 else 0.0
+
+    async def _sender_stats(self) -> tuple[float | None, int]:
+        rtt, sent = None, 0
+        if self.pc is None:
+            return rtt, sent
+        for s in self.pc.getSenders():
+            for st in (await s.getStats()).values():
+                if st.type == "remote-inbound-rtp" and st.roundTripTime is not None:
+                    rtt = st.roundTripTime * 1000.0
+                if st.type == "outbound-rtp":
+                    sent += st.packetsSent
+        return rtt, sent
+
+    async def close(self, reason: str = "hang-up") -> None:
+        """End the call (twice is harmless); ``closed_reason`` says why."""
+        if self.closed_reason is None:
+            self.closed_reason = reason
+            if reason != "hang-up":
+                log.warning("call ended: %s", reason)
+        for t in self._tasks:
+            t.cancel()
+        self._tasks.clear()
+        if self.pc is not None:
+            pc, self.pc = self.pc, None
+            await pc.close()
+
+
+class StockPeer(_BasePeer):
+    """Stock aiortc answering a call: its Opus encoder, its jitter buffer and decoder."""
+
+    media_path = "aiortc"
+
+    def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
+        _play_aiortc_track(self, transceiver)
+
+    async def stats(self) -> CallStats:
+        st = CallStats(media_path=self.media_path,
+                       impairment=self.impairment.name if self.impairment else None)
+        st.rtt_ms, st.packets_sent = await self._sender_stats()
+        if self.pc is not None:
+            for r in self.pc.getReceivers():
+                for s in (await r.getStats()).values():
+                    if s.type == "inbound-rtp":
+                        st.packets_received = s.packetsReceived
+                        st.packets_lost = max(0, s.packetsLost)
+                        st.jitter_ms = s.jitter * 1000.0 / 48000.0
+        total = st.packets_received + st.packets_lost
+        st.loss_before_recovery_pct = 100.0 * st.packets_lost / total if total else 0.0
+        st.loss_after_recovery_pct = st.loss_before_recovery_pct  # aiortc recovers nothing
+        st.rate()
+        return st
+
+
+class _OpusSendEncoder(Encoder):  # type: ignore[misc]
+    """aiortc ``Encoder`` over :class:`OpusEncoder`: one 20 ms mono frame per packet."""
+
+    def __init__(self, opus: OpusEncoder) -> None:
+        self.opus = opus
+        self._pending = np.zeros(0, dtype=np.int16)
+        self._timestamp = 0
+
+    def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int | None]:
+        if frame.sample_rate != 48000:
+            raise ValueError(f"frame: expected 48000 Hz, got {frame.sample_rate}")
+        self._pending = np.concatenate([self._pending, to_mono_int16(frame)])
+        if len(self._pending) < OpusEncoder.FRAME_SAMPLES:
+            return [], None
+        pcm, self._pending = (self._pending[:OpusEncoder.FRAME_SAMPLES],
+                              self._pending[OpusEncoder.FRAME_SAMPLES:])
+        ts = self._timestamp
+        self._timestamp += OpusEncoder.FRAME_SAMPLES
+        return [self.opus.encode(np.ascontiguousarray(pcm))], ts
+
+    def pack(self, packet: Any) -> tuple[list[bytes], int]:
+        raise NotImplementedError("the cbcs peer sends raw audio frames, not encoded packets")
+
+
+class Peer(_BasePeer):
+    """A cbcs voice peer. ``impair="latam-3g"`` puts the emulated link on its UDP path.
+
+    ``answer(offer)`` -> answer SDP; then :meth:`stats` any time, :meth:`close` at the end.
+    What it plays is kept in ``recorder`` (10 ms blocks, wall-clock stamped); an
+    application reads it there or passes ``on_audio``.
+    """
+
+    media_path = "cbcs"
+
+    def __init__(self, *, impair: str | netsim.LinkParams | None = None, seed: int = 0,
+                 ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
+                 loopback_only_remote: bool = False, start_bitrate_bps: int = 32000,
+                 denoise: bool = False) -> None:
+        super().__init__(impair=impair, seed=seed, ice_addresses=ice_addresses, fill=fill,
+                         loopback_only_remote=loopback_only_remote)
+        self.opus = OpusEncoder(start_bitrate_bps)
+        self.denoise = denoise
+        self.rx: JitterBufferReceiver | None = None
+        self.offer = sdpmod.AudioOffer()
+        self._tx_bytes = 0
+        self._tx_packets = 0
+        self._tx_window: list[tuple[float, int]] = []
+        self._lsr: tuple[int, float] | None = None
+
+    # -- setup ---------------------------------------------------------------------------
+    def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
+        self.offer = sdpmod.parse_audio_offer(offer)
+        # aiortc creates its encoder lazily; one already in place is used as is
+        sender._RTCRtpSender__encoder = _OpusSendEncoder(self.opus)
+        JitterBuffer = core_jitter_buffer()
+        if JitterBuffer is None:
+            # The core's jitter buffer has not landed: fall back to aiortc's receive path.
+            log.info("cbcs.media.JitterBuffer not available: audio received via aiortc")
+            _play_aiortc_track(self, transceiver)
+            return
+        denoiser = None
+        if self.denoise:
+            denoiser = _make_denoiser()
+        self.rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000),
+                                       lambda pcm, kind, wall: self.recorder.add(pcm, wall),
+                                       denoiser=denoiser)
+        self.rx.opus_pt = self.offer.opus_pt
+        receiver = transceiver.receiver
+        loop = asyncio.get_running_loop()
+        rx = self.rx
+
+        async def handle_rtp(packet: Any, arrival_time_ms: int) -> None:
+            rx.on_rtp(packet.sequence_number, packet.timestamp, packet.payload_type,
+                      packet.payload, loop.time() * 1000.0)
+
+        original_rtcp = receiver._handle_rtcp_packet
+
+        async def handle_rtcp(packet: Any) -> None:
+            if isinstance(packet, RtcpSrPacket):
+                self._lsr = ((packet.sender_info.ntp_timestamp >> 16) & 0xFFFFFFFF,
+                             time.time())
+            await original_rtcp(packet)
+
+        # Instance attributes: only this receiver changes, aiortc's class stays stock.
+        receiver._handle_rtp_packet = handle_rtp
+        receiver._handle_rtcp_packet = handle_rtcp
+
+    def _after_answer(self, answer: str, offer: str, transceiver: Any) -> str:
+        dtls = transceiver.sender.transport
+        original_send = dtls._send_rtp
+
+        async def send_rtp(data: bytes) -> None:
+            await original_send(data)
+            if len(data) >= 12 and not (192 <= data[1] <= 223):  # RTP, not RTCP
+                now = asyncio.get_running_loop().time()
+                self._tx_packets += 1
+                self._tx_bytes += len(data)
+                self._tx_window.append((now, len(data)))
+                while self._tx_window and self._tx_window[0][0] < now - 2.0:
+                    self._tx_window.pop(0)
+
+        dtls._send_rtp = send_rtp
+        if self.rx is not None:
+            self.rx.start(wall_ms)
+            self._tasks.append(asyncio.ensure_future(self._rtcp_reports(transceiver)))
+        munged = sdpmod.munge_answer(answer, self.offer, inband_fec=True)
+        if self.offer.transport_cc_id is not None and False:
+            dtls._rtp_header_extensions_map.configure(RTCRtpParameters(headerExtensions=[
+                RTCRtpHeaderExtensionParameters(id=self.offer.transport_cc_id,
+                                                uri=sdpmod.TRANSPORT_CC_URI)]))
+        return munged
+
+    async def _rtcp_reports(self, transceiver: Any) -> None:
+        """Receiver reports for our receive path (aiortc's have no data once it is bypassed)."""
+        prev_expected, prev_received = 0, 0
+        while True:
+            await asyncio.sleep(1.0)
+            rx = self.rx
+            if rx is None or self.pc is None or rx.seq.base is None:
+                continue
+            expected = rx.seq.expected()
+            received = rx.counters.packets_received
+            de, dr = expected - prev_expected, received - prev_received
+            prev_expected, prev_received = expected, received
+            fraction = int(256 * (de - dr) / de) if de > 0 and dr < de else 0
+            lsr, dlsr = 0, 0
+            if self._lsr is not None:
+                lsr = self._lsr[0]
+                dlsr = int((time.time() - self._lsr[1]) * 65536)
+            ssrc = next(iter(getattr(transceiver.receiver, "_RTCRtpReceiver__remote_streams",
+                                     {}) or [0]), 0)
+            sources = transceiver.receiver.getSynchronizationSources()
+            if sources:
+                ssrc = sources[0].source
+            info = RtcpReceiverInfo(ssrc=ssrc, fraction_lost=min(fraction, 255),
+                                    packets_lost=max(0, expected - received),
+                                    highest_sequence=rx.seq.highest & 0xFFFFFFFF,
+                                    jitter=int(rx.counters.jitter_ms * 48),
+                                    lsr=lsr, dlsr=dlsr)
+            packet = RtcpRrPacket(ssrc=transceiver.sender._ssrc, reports=[info])
+            try:
+                await transceiver.sender.transport._send_rtp(bytes(packet))
+            except ConnectionError:
+                return
+
+    # -- control -------------------------------------------------------------------------
+    def set_bitrate(self, bps: int) -> None:
+        """Set the Opus target bitrate of what we send (congestion control calls this)."""
+        self.opus.set_bitrate(bps)
+
+    async def stats(self) -> CallStats:
+        st = CallStats(media_path="cbcs" if self.rx is not None else "cbcs-send/aiortc-receive",
+                       impairment=self.impairment.name if self.impairment else None)
+        st.rtt_ms, st.packets_sent = await self._sender_stats()
+        if self._tx_window:
+            span = self._tx_window[-1][0] - self._tx_window[0][0]
+            if span > 0:
+                st.send_bitrate_bps = 8.0 * sum(b for _, b in self._tx_window[1:]) / span
+        rx = self.rx
+        if rx is not None:
+            c = rx.counters
+            expected, lost = rx.loss_before_recovery()
+            st.packets_received = c.packets_received
+            st.packets_lost = lost
+            st.jitter_ms = c.jitter_ms
+            st.recovered_fec, st.recovered_red = c.recovered_fec, c.recovered_red
+            unrecovered = max(0, lost - c.recovered_fec - c.recovered_red)
+            if expected:
+                st.loss_before_recovery_pct = 100.0 * lost / expected
+                st.loss_after_recovery_pct = 100.0 * unrecovered / expected
+            if c.blocks_played:
+                st.concealed_pct = 100.0 * c.blocks_concealed / c.blocks_played
+            st.playout_kinds = dict(rx.kinds)
+            st.malformed_packets = c.malformed + c.decode_errors
+            jbs = rx.jb.stats()
+            delay = getattr(jbs, "current_delay_ms", None)
+            if delay is None and isinstance(jbs, dict):
+                delay = jbs.get("current_delay_ms")
+            st.jitter_buffer_delay_ms = delay
+        elif self.pc is not None:
+            for r in self.pc.getReceivers():
+                for s in (await r.getStats()).values():
+                    if s.type == "inbound-rtp":
+                        st.packets_received = s.packetsReceived
+                        st.packets_lost = max(0, s.packetsLost)
+                        st.jitter_ms = s.jitter * 1000.0 / 48000.0
+            total = st.packets_received + st.packets_lost
+            st.loss_before_recovery_pct = 100.0 * st.packets_lost / total if total else 0.0
+            st.loss_after_recovery_pct = st.loss_before_recovery_pct
+        st.rate()
+        return st
+
+    async def close(self, reason: str = "hang-up") -> None:
+        if self.rx is not None:
+            await self.rx.close()
+        await super().close(reason)
+
+
+def _play_aiortc_track(peer: _BasePeer, transceiver: Any) -> None:
+    """Hand what aiortc's receiver decodes to the peer's recorder as it comes (stock path)."""
+    assert peer.pc is not None
+
+    async def consume(track: Any) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                peer.recorder.add(to_mono_int16(frame), wall_ms())
+        except (MediaStreamError, asyncio.CancelledError):
+            pass
+
+    # aiortc fired "track" during setRemoteDescription already: take it from the receiver
+    peer._tasks.append(asyncio.ensure_future(consume(transceiver.receiver.track)))
+
+
+def _make_denoiser() -> Any:
+    try:
+        from cbcs.media import Denoiser  # type: ignore[attr-defined]
+    except ImportError:
+        log.warning("denoise asked for, but cbcs.media.Denoiser is not available")
+        return None
+    dn = Denoiser(sample_rate=48000)
+
+    def run(pcm: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
+        out: npt.NDArray[np.int16] = dn.process(pcm)
+        return out
+    return run

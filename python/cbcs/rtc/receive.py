@@ -1,0 +1,221 @@
+"""The cbcs audio receive path: per-packet Opus decode (with in-band FEC recovery) into the
+cbcs ``JitterBuffer``, pulled by a 10 ms playout clock on the event loop.
+
+This replaces aiortc's receiver pipeline (its 16-packet ``JitterBuffer``, decoder thread
+and track queue) for the audio of a cbcs peer. Everything here runs on the loop thread;
+per-packet work never raises: bad packets are counted and dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from cbcs.rtc.opus import OpusDecoder
+
+log = logging.getLogger("cbcs.rtc")
+
+RATE = 48000
+BLOCK = RATE // 100  # 10 ms playout block
+#: Playout kinds that carry real or recovered audio (the rest is concealment or silence).
+REAL_KINDS = frozenset({"normal", "accelerate", "preemptive_expand", "merge"})
+
+
+@dataclass
+class ReceiveCounters:
+    """Per-stream receive statistics (RFC 3550 A.3 and A.8) and recovery counts."""
+
+    packets_received: int = 0
+    packets_duplicate: int = 0
+    bytes_received: int = 0
+    packets_expected: int = 0
+    packets_lost: int = 0          # before recovery
+    recovered_fec: int = 0
+    recovered_red: int = 0
+    jitter_ms: float = 0.0
+    malformed: int = 0
+    decode_errors: int = 0
+    blocks_played: int = 0
+    blocks_real: int = 0
+    blocks_concealed: int = 0
+
+
+class SeqTracker:
+    """Wrap-aware 16-bit sequence unwrapping and loss accounting."""
+
+    def __init__(self) -> None:
+        self.base: int | None = None
+        self.highest = 0         # extended
+        self.received: set[int] = set()
+
+    def unwrap(self, seq: int) -> int:
+        if self.base is None:
+            self.base = seq
+            self.highest = seq
+            return seq
+        delta = (seq - (self.highest & 0xFFFF) + 0x8000) % 0x10000 - 0x8000
+        ext = self.highest + delta
+        if ext > self.highest:
+            self.highest = ext
+        return ext
+
+    def expected(self) -> int:
+        return 0 if self.base is None else self.highest - self.base + 1
+
+
+class JitterBufferReceiver:
+    """Opus (or RED-wrapped Opus) RTP in, 10 ms PCM blocks out through ``on_block``.
+
+    ``jitter_buffer`` follows the cbcs contract: ``put(seq, ts, pcm, arrival_ms)``,
+    ``get(now_ms) -> Playout``, ``stats()``.
+    """
+
+    def __init__(self, jitter_buffer: Any, on_block: Callable[[npt.NDArray[np.int16], str,
+                                                                 float], None],
+                 *, red_parser: Callable[[bytes], list[tuple[int, bytes]]] | None = None,
+                 denoiser: Any = None) -> None:
+        self.jb = jitter_buffer
+        self.on_block = on_block
+        self.red_parser = red_parser
+        self.denoiser = denoiser
+        self.decoder = OpusDecoder()
+        self.seq = SeqTracker()
+        self.counters = ReceiveCounters()
+        self.opus_pt: int | None = None
+        self.red_pt: int | None = None
+        self._have: dict[int, int] = {}   # ext seq -> rtp timestamp (recent window)
+        self._last_transit: float | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self.kinds: dict[str, int] = {}
+
+    # -- packets -------------------------------------------------------------------------
+    def on_rtp(self, seq: int, timestamp: int, payload_type: int, payload: bytes,
+               arrival_ms: float) -> None:
+        """One RTP packet (already SRTP-decrypted); never raises."""
+        try:
+            self._on_rtp(seq, timestamp, payload_type, payload, arrival_ms)
+        except Exception:  # a bad packet must not end the call
+            self.counters.malformed += 1
+            log.debug("dropped a malformed audio packet", exc_info=True)
+
+    def _on_rtp(self, seq: int, timestamp: int, payload_type: int, payload: bytes,
+                arrival_ms: float) -> None:
+        c = self.counters
+        ext = self.seq.unwrap(seq)
+        if ext in self._have:
+            c.packets_duplicate += 1
+            return
+        c.packets_received += 1
+        c.bytes_received += len(payload)
+        self._jitter(timestamp, arrival_ms)
+        blocks: list[tuple[int, int, bytes]] = []  # (ext seq, timestamp, opus payload)
+        if payload_type == self.red_pt and self.red_parser is not None:
+            parsed = self.red_parser(payload)
+            if not parsed:
+                c.malformed += 1
+                return
+            # the last block is the primary; earlier ones are redundant copies carried
+            # with their timestamp offset: each one back is one packet earlier
+            primary_ts = timestamp
+            n = len(parsed)
+            for i, (ts_offset, data) in enumerate(parsed):
+                back = n - 1 - i
+                blocks.append((ext - back, (primary_ts - ts_offset) & 0xFFFFFFFF, data))
+        elif payload_type == self.opus_pt or self.opus_pt is None:
+            blocks.append((ext, timestamp, payload))
+        else:
+            c.malformed += 1
+            return
+        primary_seq, primary_ts, primary = blocks[-1]
+        # FEC: the primary's LBRR data can rebuild the packet just before it
+        prev = primary_seq - 1
+        if prev not in self._have and self.seq.base is not None and prev >= self.seq.base \
+                and not any(b[0] == prev for b in blocks[:-1]):
+            samples = self.decoder.samples(primary)
+            if samples > 0:
+                pcm = self.decoder.decode_fec(primary, samples)
+                if pcm is not None:
+                    self._put(prev, (primary_ts - samples) & 0xFFFFFFFF, pcm, arrival_ms)
+                    c.recovered_fec += 1
+        for bseq, bts, data in blocks[:-1]:
+            if bseq not in self._have and bseq >= (self.seq.base or 0):
+                pcm = self.decoder.decode(data)
+                if pcm is not None:
+                    self._put(bseq, bts, pcm, arrival_ms)
+                    c.recovered_red += 1
+        pcm = self.decoder.decode(primary)
+        if pcm is None:
+            c.decode_errors += 1
+            return
+        self._put(primary_seq, primary_ts, pcm, arrival_ms)
+        # forget old sequence numbers: bounded state
+        if len(self._have) > 512:
+            for k in sorted(self._have)[:256]:
+                del self._have[k]
+
+    def _put(self, ext_seq: int, ts: int, pcm: npt.NDArray[np.int16], arrival_ms: float) -> None:
+        self._have[ext_seq] = ts
+        self.jb.put(ext_seq & 0xFFFF, ts, pcm, arrival_ms)
+
+    def _jitter(self, timestamp: int, arrival_ms: float) -> None:
+        transit = arrival_ms - timestamp * 1000.0 / RATE
+        if self._last_transit is not None:
+            d = abs(transit - self._last_transit)
+            if d < 10_000:  # a timestamp jump (new talkspurt, reset) is not jitter
+                self.counters.jitter_ms += (d - self.counters.jitter_ms) / 16.0
+        self._last_transit = transit
+
+    def loss_before_recovery(self) -> tuple[int, int]:
+        """(expected, lost) packets on the wire."""
+        expected = self.seq.expected()
+        return expected, max(0, expected - self.counters.packets_received)
+
+    # -- playout -------------------------------------------------------------------------
+    def start(self, wall_clock: Callable[[], float]) -> None:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._playout(wall_clock))
+
+    async def _playout(self, wall_clock: Callable[[], float]) -> None:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        k = 0
+        while not self._closed:
+            k += 1
+            due = t0 + k * 0.010
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -0.2:  # the loop stalled: skip ahead rather than burst
+                t0 = loop.time()
+                k = 0
+            now_ms = loop.time() * 1000.0
+            p = self.jb.get(now_ms)
+            kind = str(getattr(p.kind, "name", p.kind)).lower()
+            pcm = np.array(p.pcm, dtype=np.int16, copy=True)  # the view dies at next get
+            if self.denoiser is not None:
+                pcm = self.denoiser(pcm)
+            c = self.counters
+            c.blocks_played += 1
+            self.kinds[kind] = self.kinds.get(kind, 0) + 1
+            if kind in REAL_KINDS:
+                c.blocks_real += 1
+            elif kind != "silence":
+                c.blocks_concealed += 1
+            self.on_block(pcm, kind, wall_clock())
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
