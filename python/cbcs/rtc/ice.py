@@ -63,12 +63,75 @@ def configure_ice(
             before = len(_conn._protocols)
             candidates = await _original(component=component, addresses=wanted,
                                          timeout=timeout)
-            if on_protocol is not None:
-                for protocol in _conn._protocols[before:]:
+            for protocol in _conn._protocols[before:]:
+                guard_datagrams(_conn, protocol)
+                if on_protocol is not None:
                     on_protocol(protocol)
             return list(candidates)
 
         conn.get_component_candidates = gather
+
+
+class DatagramGuard:
+    """Counts of datagrams dropped before they reach aioice/aiortc."""
+
+    def __init__(self) -> None:
+        self.empty = 0
+        self.oversize = 0
+        self.stranger = 0
+
+    @property
+    def dropped(self) -> int:
+        return self.empty + self.oversize + self.stranger
+
+
+#: Larger than any datagram a WebRTC peer sends over UDP (path MTU is ~1500).
+MAX_DATAGRAM = 2048
+
+
+def guard_datagrams(conn: Any, protocol: Any) -> DatagramGuard:
+    """Drop datagrams that would hurt the call before aiortc sees them.
+
+    aiortc's DTLS transport reads ``data[0]`` of every datagram and dies on an empty one
+    (the call then goes silent for good), and aioice hands non-STUN data from *any* source
+    to the media stack. RFC 8445 only admits media on a validated pair, so once ICE has
+    nominated a pair, non-STUN datagrams from other addresses are dropped; STUN keeps
+    flowing (consent checks, ICE restarts).
+    """
+    guard = DatagramGuard()
+    protocol.cbcs_guard = guard
+    inner = protocol.datagram_received
+
+    def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
+        if not data:
+            guard.empty += 1
+            return
+        if len(data) > MAX_DATAGRAM:
+            guard.oversize += 1
+            return
+        is_stun = len(data) >= 20 and data[0] < 4 and data[4:8] == b"\x21\x12\xa4\x42"
+        if not is_stun:
+            pair = conn._nominated.get(getattr(protocol.local_candidate, "component", 1))
+            if pair is not None and pair.protocol is protocol and (
+                    (addr[0], addr[1]) != (pair.remote_candidate.host,
+                                           pair.remote_candidate.port)):
+                guard.stranger += 1
+                return
+        inner(data, addr)
+
+    protocol.datagram_received = datagram_received
+    return guard
+
+
+def dropped_datagrams(pc: RTCPeerConnection) -> int:
+    """Datagrams the guards of ``pc``'s sockets dropped so far."""
+    total = 0
+    for conn in ice_connections(pc):
+        for protocol in conn._protocols:
+            guard = getattr(protocol, "cbcs_guard", None)
+            if guard is not None:
+                total += guard.dropped
+    return total
 
 
 def default_addresses() -> list[str]:

@@ -109,8 +109,8 @@ def _rx_snapshot(peer: Peer | StockPeer) -> dict[str, int]:
                 "fec": c.recovered_fec, "red": c.recovered_red,
                 "played": c.blocks_played, "real": c.blocks_real,
                 "concealed": c.blocks_concealed}
-    pcm, _ = peer.recorder.audio()
-    return {"samples": len(pcm)}
+    return {"samples": peer.recorder.total_samples,
+            "t_ms": int(asyncio.get_running_loop().time() * 1000)}
 
 
 def _delivery(peer: Peer | StockPeer, a: dict[str, int], b: dict[str, int],
@@ -121,10 +121,12 @@ def _delivery(peer: Peer | StockPeer, a: dict[str, int], b: dict[str, int],
         if played <= 0:
             return 0.0, 0.0
         return (b["real"] - a["real"]) / played, (b["concealed"] - a["concealed"]) / played
-    # stock aiortc: frames it handed to the application against the frames sent, both
-    # counted in 20 ms frames; it conceals nothing (a lost frame is simply missing)
-    loss = st.loss_before_recovery_pct / 100.0
-    return max(0.0, 1.0 - loss), 0.0
+    # stock aiortc: audio it handed to the application against real time over the window;
+    # it conceals nothing (a lost or dropped frame is simply missing)
+    span_ms = b["t_ms"] - a["t_ms"]
+    if span_ms <= 0:
+        return 0.0, 0.0
+    return min(1.0, (b["samples"] - a["samples"]) / (48.0 * span_ms)), 0.0
 
 
 def _chrome_figures(stats: dict[str, dict[str, Any]]) -> dict[str, float]:

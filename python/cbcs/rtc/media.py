@@ -75,6 +75,7 @@ class PlayoutRecorder:
     blocks: list[npt.NDArray[np.int16]] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     _samples: int = 0
+    total_samples: int = 0  # everything ever added, kept or not
 
     def add(self, pcm: npt.NDArray[np.int16], wall: float) -> None:
         if not self.recording:
@@ -82,6 +83,7 @@ class PlayoutRecorder:
         self.blocks.append(pcm.copy())
         self.times.append(wall)
         self._samples += len(pcm)
+        self.total_samples += len(pcm)
         while self._samples > self.max_seconds * self.rate and self.blocks:
             self._samples -= len(self.blocks.pop(0))
             self.times.pop(0)

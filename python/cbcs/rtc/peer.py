@@ -26,11 +26,11 @@ from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket
 
 from cbcs.media import netsim
 from cbcs.rtc import sdp as sdpmod
-from cbcs.rtc.ice import configure_ice, keep_candidates
+from cbcs.rtc.ice import configure_ice, dropped_datagrams, keep_candidates
 from cbcs.rtc.impair import Impairment
 from cbcs.rtc.media import Fill, PacedAudioTrack, PlayoutRecorder, silence, to_mono_int16, wall_ms
 from cbcs.rtc.opus import OpusEncoder
-from cbcs.rtc.receive import JitterBufferReceiver
+from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
 from cbcs.rtc.stats import CallStats
 
 log = logging.getLogger("cbcs.rtc")
@@ -75,8 +75,9 @@ class _BasePeer:
             self.pc.on("connectionstatechange", self._on_state)
             try:
                 await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
-            except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-                # what aiortc's own SDP parser raises on malformed input
+            except (ValueError, KeyError, IndexError, TypeError, AttributeError,
+                    AssertionError) as exc:
+                # what aiortc's own SDP parser raises (or asserts) on malformed input
                 raise sdpmod.SdpError(
                     f"offer: not a usable session description ({type(exc).__name__}: {exc})"
                 ) from None
@@ -228,6 +229,7 @@ class Peer(_BasePeer):
         self._tx_packets = 0
         self._tx_window: list[tuple[float, int]] = []
         self._lsr: tuple[int, float] | None = None
+        self.seq_guard = SequenceGuard()
 
     # -- setup ---------------------------------------------------------------------------
     def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
@@ -239,6 +241,14 @@ class Peer(_BasePeer):
             # The core's jitter buffer has not landed: fall back to aiortc's receive path.
             log.info("cbcs.media.JitterBuffer not available: audio received via aiortc")
             _play_aiortc_track(self, transceiver)
+            guard = self.seq_guard
+            original_rtp = transceiver.receiver._handle_rtp_packet
+
+            async def guarded_rtp(packet: Any, arrival_time_ms: int) -> None:
+                if guard.accept(packet.sequence_number):
+                    await original_rtp(packet, arrival_time_ms)
+
+            transceiver.receiver._handle_rtp_packet = guarded_rtp
             return
         denoiser = None
         if self.denoise:
@@ -251,7 +261,11 @@ class Peer(_BasePeer):
         loop = asyncio.get_running_loop()
         rx = self.rx
 
+        guard = self.seq_guard
+
         async def handle_rtp(packet: Any, arrival_time_ms: int) -> None:
+            if not guard.accept(packet.sequence_number):
+                return
             rx.on_rtp(packet.sequence_number, packet.timestamp, packet.payload_type,
                       packet.payload, loop.time() * 1000.0)
 
@@ -369,6 +383,9 @@ class Peer(_BasePeer):
             total = st.packets_received + st.packets_lost
             st.loss_before_recovery_pct = 100.0 * st.packets_lost / total if total else 0.0
             st.loss_after_recovery_pct = st.loss_before_recovery_pct
+        st.malformed_packets += self.seq_guard.rejected
+        if self.pc is not None:
+            st.malformed_packets += dropped_datagrams(self.pc)
         st.rate()
         return st
 

@@ -69,6 +69,45 @@ class SeqTracker:
         return 0 if self.base is None else self.highest - self.base + 1
 
 
+class SequenceGuard:
+    """Keeps one stray RTP packet with a wild sequence number from derailing a stream.
+
+    A receiver that trusts every sequence number can be pushed into treating the whole real
+    stream as "old" by a single packet half a wrap away (aiortc's buffer then drops
+    everything until the stream catches up). A packet within ``[-back, +ahead]`` of the
+    highest seen passes; others are held back as suspects, and only a run of ``confirm``
+    consecutive suspects (a genuine stream reset) is accepted as the new sequence.
+    """
+
+    def __init__(self, *, back: int = 1000, ahead: int = 1000, confirm: int = 4) -> None:
+        self.back, self.ahead, self.confirm = back, ahead, confirm
+        self.highest: int | None = None
+        self._suspect: int | None = None
+        self._run = 0
+        self.rejected = 0
+
+    def accept(self, seq: int) -> bool:
+        if self.highest is None:
+            self.highest = seq
+            return True
+        delta = (seq - self.highest + 0x8000) % 0x10000 - 0x8000
+        if -self.back <= delta <= self.ahead:
+            if delta > 0:
+                self.highest = seq
+            self._run = 0
+            return True
+        if self._suspect is not None and seq == (self._suspect + 1) & 0xFFFF:
+            self._run += 1
+        else:
+            self._run = 1
+        self._suspect = seq
+        if self._run >= self.confirm:
+            self.highest, self._run = seq, 0
+            return True
+        self.rejected += 1
+        return False
+
+
 class JitterBufferReceiver:
     """Opus (or RED-wrapped Opus) RTP in, 10 ms PCM blocks out through ``on_block``.
 
