@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from aioice.ice import get_host_addresses
+from aioice.ice import CandidatePair, get_host_addresses
 from aiortc import RTCPeerConnection
 
 #: Called once per new host socket that aioice binds, with its StunProtocol.
@@ -94,13 +94,27 @@ def guard_datagrams(conn: Any, protocol: Any) -> DatagramGuard:
 
     aiortc's DTLS transport reads ``data[0]`` of every datagram and dies on an empty one
     (the call then goes silent for good), and aioice hands non-STUN data from *any* source
-    to the media stack. RFC 8445 only admits media on a validated pair, so once ICE has
-    nominated a pair, non-STUN datagrams from other addresses are dropped; STUN keeps
-    flowing (consent checks, ICE restarts).
+    to the media stack. Media is only admitted from addresses ICE knows: a signalled
+    remote candidate, or a peer-reflexive one, which aioice only adds after a STUN request
+    that passed the message-integrity check. (The remote may pick a pair that our side has
+    not validated yet: a browser's socket on another interface reaching our 127.0.0.1, so
+    "succeeded on our side" would be too strict.) Once any pair succeeded, non-STUN
+    datagrams from other addresses are dropped; STUN keeps flowing.
     """
     guard = DatagramGuard()
     protocol.cbcs_guard = guard
     inner = protocol.datagram_received
+    validated: set[tuple[Any, Any]] = set()
+
+    def is_validated(addr: tuple[Any, Any]) -> bool | None:
+        """True/False once some pair succeeded; None before (nothing to judge by yet)."""
+        if addr in validated:
+            return True
+        pairs = list(conn._check_list)
+        if not any(p.state == CandidatePair.State.SUCCEEDED for p in pairs):
+            return None
+        validated.update(p.remote_addr for p in pairs)
+        return addr in validated
 
     def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
         if not data:
@@ -110,13 +124,9 @@ def guard_datagrams(conn: Any, protocol: Any) -> DatagramGuard:
             guard.oversize += 1
             return
         is_stun = len(data) >= 20 and data[0] < 4 and data[4:8] == b"\x21\x12\xa4\x42"
-        if not is_stun:
-            pair = conn._nominated.get(getattr(protocol.local_candidate, "component", 1))
-            if pair is not None and pair.protocol is protocol and (
-                    (addr[0], addr[1]) != (pair.remote_candidate.host,
-                                           pair.remote_candidate.port)):
-                guard.stranger += 1
-                return
+        if not is_stun and is_validated((addr[0], addr[1])) is False:
+            guard.stranger += 1
+            return
         inner(data, addr)
 
     protocol.datagram_received = datagram_received

@@ -38,7 +38,8 @@ class CallResult:
     def summary(self) -> dict[str, Any]:
         up50, up95 = self._pct(self.up_delays, 50), self._pct(self.up_delays, 95)
         loss_pct = 100.0 * (1.0 - self.delivered)
-        mos = quality.rate(up95, loss_pct).mos if up95 is not None else None
+        # G.107 takes the typical one-way delay: the median; loss is what was not played
+        mos = quality.rate(up50, loss_pct).mos if up50 is not None else None
         return {
             "p50_ms": up50, "p95_ms": up95,
             "delivered": self.delivered, "concealed": self.concealed,

@@ -19,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 from aiortc import (RTCConfiguration, RTCPeerConnection, RTCRtpSender,
                     RTCSessionDescription)
-from aiortc.codecs.base import Encoder
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
 from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket
@@ -31,6 +30,7 @@ from cbcs.rtc.impair import Impairment
 from cbcs.rtc.media import Fill, PacedAudioTrack, PlayoutRecorder, silence, to_mono_int16, wall_ms
 from cbcs.rtc.opus import OpusEncoder
 from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
+from cbcs.rtc.send import AudioSender, IdleAudioTrack
 from cbcs.rtc.stats import CallStats
 
 log = logging.getLogger("cbcs.rtc")
@@ -54,7 +54,8 @@ class _BasePeer:
         self.impairment = Impairment(impair, seed) if impair is not None else None
         self.ice_addresses = ice_addresses
         self.loopback_only_remote = loopback_only_remote
-        self.track = PacedAudioTrack(fill)
+        self.fill = fill
+        self.track: Any = PacedAudioTrack(fill)
         self.recorder = PlayoutRecorder()
         self.pc: RTCPeerConnection | None = None
         self.closed_reason: str | None = None
@@ -181,30 +182,6 @@ class StockPeer(_BasePeer):
         return st
 
 
-class _OpusSendEncoder(Encoder):  # type: ignore[misc]
-    """aiortc ``Encoder`` over :class:`OpusEncoder`: one 20 ms mono frame per packet."""
-
-    def __init__(self, opus: OpusEncoder) -> None:
-        self.opus = opus
-        self._pending = np.zeros(0, dtype=np.int16)
-        self._timestamp = 0
-
-    def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int | None]:
-        if frame.sample_rate != 48000:
-            raise ValueError(f"frame: expected 48000 Hz, got {frame.sample_rate}")
-        self._pending = np.concatenate([self._pending, to_mono_int16(frame)])
-        if len(self._pending) < OpusEncoder.FRAME_SAMPLES:
-            return [], None
-        pcm, self._pending = (self._pending[:OpusEncoder.FRAME_SAMPLES],
-                              self._pending[OpusEncoder.FRAME_SAMPLES:])
-        ts = self._timestamp
-        self._timestamp += OpusEncoder.FRAME_SAMPLES
-        return [self.opus.encode(np.ascontiguousarray(pcm))], ts
-
-    def pack(self, packet: Any) -> tuple[list[bytes], int]:
-        raise NotImplementedError("the cbcs peer sends raw audio frames, not encoded packets")
-
-
 class Peer(_BasePeer):
     """A cbcs voice peer. ``impair="latam-3g"`` puts the emulated link on its UDP path.
 
@@ -222,20 +199,22 @@ class Peer(_BasePeer):
         super().__init__(impair=impair, seed=seed, ice_addresses=ice_addresses, fill=fill,
                          loopback_only_remote=loopback_only_remote)
         self.opus = OpusEncoder(start_bitrate_bps)
+        self.track = IdleAudioTrack()  # parks aiortc's send loop: AudioSender sends
+        self.audio_sender: AudioSender | None = None
         self.denoise = denoise
         self.rx: JitterBufferReceiver | None = None
         self.offer = sdpmod.AudioOffer()
-        self._tx_bytes = 0
-        self._tx_packets = 0
-        self._tx_window: list[tuple[float, int]] = []
         self._lsr: tuple[int, float] | None = None
         self.seq_guard = SequenceGuard()
 
     # -- setup ---------------------------------------------------------------------------
     def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
         self.offer = sdpmod.parse_audio_offer(offer)
-        # aiortc creates its encoder lazily; one already in place is used as is
-        sender._RTCRtpSender__encoder = _OpusSendEncoder(self.opus)
+        if self.offer.opus_pt is None:
+            raise sdpmod.SdpError("offer: expected Opus (opus/48000/2) in the audio section, "
+                                  "got none")
+        self.audio_sender = AudioSender(sender, self.opus, self.fill,
+                                        payload_type=self.offer.opus_pt)
         JitterBuffer = core_jitter_buffer()
         if JitterBuffer is None:
             # The core's jitter buffer has not landed: fall back to aiortc's receive path.
@@ -283,21 +262,8 @@ class Peer(_BasePeer):
 
     def _after_answer(self, answer: str, offer: str, transceiver: Any) -> str:
         dtls = transceiver.sender.transport
-        original_send = dtls._send_rtp
-
-        async def send_rtp(data: bytes) -> None:
-            await original_send(data)
-            if len(data) >= 12 and not (192 <= data[1] <= 223):  # RTP, not RTCP
-                now = asyncio.get_running_loop().time()
-                self._tx_packets += 1
-                self._tx_bytes += len(data)
-                self._tx_window.append((now, len(data)))
-                while self._tx_window and self._tx_window[0][0] < now - 2.0:
-                    self._tx_window.pop(0)
-
-        dtls._send_rtp = send_rtp
+        self._tasks.append(asyncio.ensure_future(self._media_clock()))
         if self.rx is not None:
-            self.rx.start(wall_ms)
             self._tasks.append(asyncio.ensure_future(self._rtcp_reports(transceiver)))
         munged = sdpmod.munge_answer(answer, self.offer, inband_fec=True)
         if self.offer.transport_cc_id is not None and False:
@@ -305,6 +271,25 @@ class Peer(_BasePeer):
                 RTCRtpHeaderExtensionParameters(id=self.offer.transport_cc_id,
                                                 uri=sdpmod.TRANSPORT_CC_URI)]))
         return munged
+
+    async def _media_clock(self) -> None:
+        """One 10 ms clock on the loop for the whole call: a playout block every tick, an
+        encoded frame every other tick. Drift-free (absolute deadlines); after a stall of
+        the loop it resynchronises instead of bursting."""
+        loop = asyncio.get_running_loop()
+        t0, k = loop.time(), 0
+        while True:
+            k += 1
+            delay = t0 + k * 0.010 - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -0.2:
+                t0, k = loop.time(), 0
+            now_ms = loop.time() * 1000.0
+            if self.rx is not None:
+                self.rx.play_block(now_ms, wall_ms())
+            if k % 2 == 0 and self.audio_sender is not None:
+                await self.audio_sender.tick()
 
     async def _rtcp_reports(self, transceiver: Any) -> None:
         """Receiver reports for our receive path (aiortc's have no data once it is bypassed)."""
@@ -348,10 +333,8 @@ class Peer(_BasePeer):
         st = CallStats(media_path="cbcs" if self.rx is not None else "cbcs-send/aiortc-receive",
                        impairment=self.impairment.name if self.impairment else None)
         st.rtt_ms, st.packets_sent = await self._sender_stats()
-        if self._tx_window:
-            span = self._tx_window[-1][0] - self._tx_window[0][0]
-            if span > 0:
-                st.send_bitrate_bps = 8.0 * sum(b for _, b in self._tx_window[1:]) / span
+        if self.audio_sender is not None:
+            st.send_bitrate_bps = self.audio_sender.bitrate_bps()
         rx = self.rx
         if rx is not None:
             c = rx.counters

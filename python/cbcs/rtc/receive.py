@@ -8,7 +8,6 @@ per-packet work never raises: bad packets are counted and dropped.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -130,7 +129,6 @@ class JitterBufferReceiver:
         self.red_pt: int | None = None
         self._have: dict[int, int] = {}   # ext seq -> rtp timestamp (recent window)
         self._last_transit: float | None = None
-        self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.kinds: dict[str, int] = {}
 
@@ -217,44 +215,21 @@ class JitterBufferReceiver:
         return expected, max(0, expected - self.counters.packets_received)
 
     # -- playout -------------------------------------------------------------------------
-    def start(self, wall_clock: Callable[[], float]) -> None:
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._playout(wall_clock))
-
-    async def _playout(self, wall_clock: Callable[[], float]) -> None:
-        loop = asyncio.get_running_loop()
-        t0 = loop.time()
-        k = 0
-        while not self._closed:
-            k += 1
-            due = t0 + k * 0.010
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -0.2:  # the loop stalled: skip ahead rather than burst
-                t0 = loop.time()
-                k = 0
-            now_ms = loop.time() * 1000.0
-            p = self.jb.get(now_ms)
-            kind = str(getattr(p.kind, "name", p.kind)).lower()
-            pcm = np.array(p.pcm, dtype=np.int16, copy=True)  # the view dies at next get
-            if self.denoiser is not None:
-                pcm = self.denoiser(pcm)
-            c = self.counters
-            c.blocks_played += 1
-            self.kinds[kind] = self.kinds.get(kind, 0) + 1
-            if kind in REAL_KINDS:
-                c.blocks_real += 1
-            elif kind != "silence":
-                c.blocks_concealed += 1
-            self.on_block(pcm, kind, wall_clock())
+    def play_block(self, now_ms: float, wall: float) -> None:
+        """Pull one 10 ms block (the peer's media clock calls this every 10 ms)."""
+        p = self.jb.get(now_ms)
+        kind = str(getattr(p.kind, "value", p.kind)).lower()
+        pcm = np.array(p.pcm, dtype=np.int16, copy=True)  # the view dies at the next get
+        if self.denoiser is not None:
+            pcm = self.denoiser(pcm)
+        c = self.counters
+        c.blocks_played += 1
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        if kind in REAL_KINDS:
+            c.blocks_real += 1
+        elif kind != "silence":
+            c.blocks_concealed += 1
+        self.on_block(pcm, kind, wall)
 
     async def close(self) -> None:
         self._closed = True
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
