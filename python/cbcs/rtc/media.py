@@ -106,6 +106,8 @@ def to_mono_int16(frame: AudioFrame) -> npt.NDArray[np.int16]:
     channels = len(frame.layout.channels)
     flat = arr.reshape(-1)
     if channels == 1:
-        return flat.astype(np.int16, copy=True)
+        mono: npt.NDArray[np.int16] = flat.astype(np.int16, copy=True)
+        return mono
     stereo = flat.reshape(-1, channels).astype(np.int32)
-    return (stereo.sum(axis=1) // channels).astype(np.int16)
+    mixed: npt.NDArray[np.int16] = (stereo.sum(axis=1) // channels).astype(np.int16)
+    return mixed

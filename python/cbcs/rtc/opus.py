@@ -113,7 +113,7 @@ class OpusEncoder:
         enc = getattr(self, "_enc", None)
         if enc:
             self._lib.opus_encoder_destroy(enc)
-            self._enc = None
+            self._enc = ctypes.c_void_p(None)
 
 
 class OpusDecoder:
@@ -165,7 +165,7 @@ class OpusDecoder:
         dec = getattr(self, "_dec", None)
         if dec:
             self._lib.opus_decoder_destroy(dec)
-            self._dec = None
+            self._dec = ctypes.c_void_p(None)
 
 
 def _has_lbrr(packet: bytes) -> bool:
