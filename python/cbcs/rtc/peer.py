@@ -24,6 +24,7 @@ from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParam
 from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket
 
 from cbcs.media import netsim
+from cbcs.rtc import core
 from cbcs.rtc import sdp as sdpmod
 from cbcs.rtc.ice import configure_ice, dropped_datagrams, keep_candidates
 from cbcs.rtc.impair import Impairment
@@ -34,15 +35,6 @@ from cbcs.rtc.send import AudioSender, IdleAudioTrack
 from cbcs.rtc.stats import CallStats
 
 log = logging.getLogger("cbcs.rtc")
-
-
-def core_jitter_buffer() -> Any:
-    """``cbcs.media.JitterBuffer`` when the core has it, else None."""
-    try:
-        from cbcs.media import JitterBuffer  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return JitterBuffer
 
 
 class _BasePeer:
@@ -186,8 +178,10 @@ class Peer(_BasePeer):
     """A cbcs voice peer. ``impair="latam-3g"`` puts the emulated link on its UDP path.
 
     ``answer(offer)`` -> answer SDP; then :meth:`stats` any time, :meth:`close` at the end.
-    What it plays is kept in ``recorder`` (10 ms blocks, wall-clock stamped); an
-    application reads it there or passes ``on_audio``.
+    What it plays is kept in ``recorder`` (10 ms blocks, wall-clock stamped). Each core
+    piece present in this build is wired in (``core`` lists them): the jitter buffer
+    (receive), RED (both ways), transport-wide feedback and the send-side estimator
+    setting the Opus bitrate, and the denoiser when ``denoise=True``.
     """
 
     media_path = "cbcs"
@@ -195,17 +189,25 @@ class Peer(_BasePeer):
     def __init__(self, *, impair: str | netsim.LinkParams | None = None, seed: int = 0,
                  ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
                  loopback_only_remote: bool = False, start_bitrate_bps: int = 32000,
-                 denoise: bool = False) -> None:
+                 denoise: bool = False, red_depth: int = 2) -> None:
         super().__init__(impair=impair, seed=seed, ice_addresses=ice_addresses, fill=fill,
                          loopback_only_remote=loopback_only_remote)
         self.opus = OpusEncoder(start_bitrate_bps)
         self.track = IdleAudioTrack()  # parks aiortc's send loop: AudioSender sends
         self.audio_sender: AudioSender | None = None
         self.denoise = denoise
+        self.red_depth = red_depth
         self.rx: JitterBufferReceiver | None = None
         self.offer = sdpmod.AudioOffer()
+        self.core: list[str] = []
         self._lsr: tuple[int, float] | None = None
         self.seq_guard = SequenceGuard()
+        self._red = core.red()
+        self._cc = core.congestion_control()
+        self.feedback: Any = None
+        self.bwe: Any = None
+        self._remote_ssrc = 0
+        self._transceiver: Any = None
 
     # -- setup ---------------------------------------------------------------------------
     def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
@@ -213,40 +215,49 @@ class Peer(_BasePeer):
         if self.offer.opus_pt is None:
             raise sdpmod.SdpError("offer: expected Opus (opus/48000/2) in the audio section, "
                                   "got none")
+        self._transceiver = transceiver
         self.audio_sender = AudioSender(sender, self.opus, self.fill,
                                         payload_type=self.offer.opus_pt)
-        JitterBuffer = core_jitter_buffer()
+        self.core.append("send:libopus+fec")
+        JitterBuffer = core.jitter_buffer()
+        receiver = transceiver.receiver
+        guard = self.seq_guard
         if JitterBuffer is None:
-            # The core's jitter buffer has not landed: fall back to aiortc's receive path.
+            # The core's jitter buffer is not in this build: aiortc's receive path plays.
             log.info("cbcs.media.JitterBuffer not available: audio received via aiortc")
             _play_aiortc_track(self, transceiver)
-            guard = self.seq_guard
-            original_rtp = transceiver.receiver._handle_rtp_packet
+            original_rtp = receiver._handle_rtp_packet
 
             async def guarded_rtp(packet: Any, arrival_time_ms: int) -> None:
                 if guard.accept(packet.sequence_number):
                     await original_rtp(packet, arrival_time_ms)
 
-            transceiver.receiver._handle_rtp_packet = guarded_rtp
+            receiver._handle_rtp_packet = guarded_rtp
             return
-        denoiser = None
-        if self.denoise:
-            denoiser = _make_denoiser()
+        denoiser = _make_denoiser() if self.denoise else None
+        if denoiser is not None:
+            self.core.append("receive:denoise")
         self.rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000),
                                        lambda pcm, kind, wall: self.recorder.add(pcm, wall),
                                        denoiser=denoiser)
+        self.core.append("receive:jitter-buffer+opus-fec")
         self.rx.opus_pt = self.offer.opus_pt
-        receiver = transceiver.receiver
+        if self._red is not None and self.offer.red_pt is not None:
+            self.rx.red_pt = self.offer.red_pt
+            self.rx.red_parser = self._red[0]
         loop = asyncio.get_running_loop()
         rx = self.rx
 
-        guard = self.seq_guard
-
         async def handle_rtp(packet: Any, arrival_time_ms: int) -> None:
+            now_ms = loop.time() * 1000.0
+            tseq = packet.extensions.transport_sequence_number
+            if tseq is not None and self.feedback is not None:
+                self.feedback.on_packet(tseq, now_ms)  # every arrival counts for the BWE
             if not guard.accept(packet.sequence_number):
                 return
+            self._remote_ssrc = packet.ssrc
             rx.on_rtp(packet.sequence_number, packet.timestamp, packet.payload_type,
-                      packet.payload, loop.time() * 1000.0)
+                      packet.payload, now_ms)
 
         original_rtcp = receiver._handle_rtcp_packet
 
@@ -262,20 +273,52 @@ class Peer(_BasePeer):
 
     def _after_answer(self, answer: str, offer: str, transceiver: Any) -> str:
         dtls = transceiver.sender.transport
+        sender = transceiver.sender
+        red = self._red is not None and self.offer.red_pt is not None and self.rx is not None
+        tcc = self._cc is not None and self.offer.transport_cc_id is not None
+        if red and self.audio_sender is not None and self._red is not None:
+            assert self.offer.red_pt is not None
+            self.audio_sender.red_pt = self.offer.red_pt
+            self.audio_sender.red_build = self._red[1]
+            self.audio_sender.red_depth = self.red_depth
+            # aiortc's router only passes payload types it negotiated itself
+            dtls._rtp_router.payload_type_table.setdefault(self.offer.red_pt, set()).add(
+                transceiver.receiver)
+            self.core.append(f"red:{self.red_depth}")
+        if tcc and self._cc is not None:
+            FeedbackGenerator, SendSideBwe = self._cc
+            ext = RTCRtpParameters(headerExtensions=[RTCRtpHeaderExtensionParameters(
+                id=int(self.offer.transport_cc_id or 0), uri=sdpmod.TRANSPORT_CC_URI)])
+            dtls._rtp_header_extensions_map.configure(ext)        # parse Chrome's
+            sender._RTCRtpSender__rtp_header_extensions_map.configure(ext)  # write ours
+            self.feedback = FeedbackGenerator(sender_ssrc=sender._ssrc)
+            self.bwe = SendSideBwe(start_bps=64_000, min_bps=16_000, max_bps=256_000)
+            if self.audio_sender is not None:
+                self.audio_sender.transport_cc = True
+                self.audio_sender.on_sent = self.bwe.on_packet_sent
+            original_rtcp_data = dtls._handle_rtcp_data
+            bwe = self.bwe
+
+            async def handle_rtcp_data(data: bytes) -> None:
+                now_ms = asyncio.get_running_loop().time() * 1000.0
+                for chunk in _rtcp_packets(data):
+                    if chunk[1] == 205 and chunk[0] & 0x1F == 15:
+                        bwe.on_transport_feedback(chunk, now_ms)
+                await original_rtcp_data(data)
+
+            dtls._handle_rtcp_data = handle_rtcp_data
+            self.core.append("transport-cc+send-side-bwe")
         self._tasks.append(asyncio.ensure_future(self._media_clock()))
         if self.rx is not None:
             self._tasks.append(asyncio.ensure_future(self._rtcp_reports(transceiver)))
-        munged = sdpmod.munge_answer(answer, self.offer, inband_fec=True)
-        if self.offer.transport_cc_id is not None and False:
-            dtls._rtp_header_extensions_map.configure(RTCRtpParameters(headerExtensions=[
-                RTCRtpHeaderExtensionParameters(id=self.offer.transport_cc_id,
-                                                uri=sdpmod.TRANSPORT_CC_URI)]))
-        return munged
+        return sdpmod.munge_answer(answer, self.offer, inband_fec=True, red=red,
+                                   transport_cc=tcc)
 
     async def _media_clock(self) -> None:
         """One 10 ms clock on the loop for the whole call: a playout block every tick, an
-        encoded frame every other tick. Drift-free (absolute deadlines); after a stall of
-        the loop it resynchronises instead of bursting."""
+        encoded frame every other tick, transport feedback when due, the estimator's rate
+        every 100 ms. Drift-free (absolute deadlines); after a stall of the loop it
+        resynchronises instead of bursting."""
         loop = asyncio.get_running_loop()
         t0, k = loop.time(), 0
         while True:
@@ -290,6 +333,28 @@ class Peer(_BasePeer):
                 self.rx.play_block(now_ms, wall_ms())
             if k % 2 == 0 and self.audio_sender is not None:
                 await self.audio_sender.tick()
+            if self.feedback is not None:
+                for packet in self.feedback.poll(now_ms):
+                    await self._send_rtcp(_with_media_ssrc(packet, self._remote_ssrc))
+            if self.bwe is not None and k % 10 == 0:
+                self.bwe.process(now_ms)
+                self._apply_target(self.bwe.target_bps)
+
+    def _apply_target(self, target_bps: float) -> None:
+        """Share the estimated capacity between Opus and what rides along with it: RTP/UDP/
+        IP headers (50 packets/s) and the RED copies of earlier frames."""
+        depth = self.red_depth if self.audio_sender and self.audio_sender.red_pt else 0
+        headers = 50 * (12 + 12 + 28) * 8
+        opus = (target_bps - headers) / (1 + depth)
+        self.opus.set_bitrate(int(min(max(opus, 12_000), 48_000)))
+
+    async def _send_rtcp(self, data: bytes) -> None:
+        if self._transceiver is None:
+            return
+        try:
+            await self._transceiver.sender.transport._send_rtp(data)
+        except ConnectionError:
+            pass
 
     async def _rtcp_reports(self, transceiver: Any) -> None:
         """Receiver reports for our receive path (aiortc's have no data once it is bypassed)."""
@@ -297,7 +362,7 @@ class Peer(_BasePeer):
         while True:
             await asyncio.sleep(1.0)
             rx = self.rx
-            if rx is None or self.pc is None or rx.seq.base is None:
+            if rx is None or self.pc is None or rx.seq.base is None or not self._remote_ssrc:
                 continue
             expected = rx.seq.expected()
             received = rx.counters.packets_received
@@ -308,21 +373,13 @@ class Peer(_BasePeer):
             if self._lsr is not None:
                 lsr = self._lsr[0]
                 dlsr = int((time.time() - self._lsr[1]) * 65536)
-            ssrc = next(iter(getattr(transceiver.receiver, "_RTCRtpReceiver__remote_streams",
-                                     {}) or [0]), 0)
-            sources = transceiver.receiver.getSynchronizationSources()
-            if sources:
-                ssrc = sources[0].source
-            info = RtcpReceiverInfo(ssrc=ssrc, fraction_lost=min(fraction, 255),
+            info = RtcpReceiverInfo(ssrc=self._remote_ssrc, fraction_lost=min(fraction, 255),
                                     packets_lost=max(0, expected - received),
                                     highest_sequence=rx.seq.highest & 0xFFFFFFFF,
                                     jitter=int(rx.counters.jitter_ms * 48),
                                     lsr=lsr, dlsr=dlsr)
-            packet = RtcpRrPacket(ssrc=transceiver.sender._ssrc, reports=[info])
-            try:
-                await transceiver.sender.transport._send_rtp(bytes(packet))
-            except ConnectionError:
-                return
+            await self._send_rtcp(bytes(RtcpRrPacket(ssrc=transceiver.sender._ssrc,
+                                                     reports=[info])))
 
     # -- control -------------------------------------------------------------------------
     def set_bitrate(self, bps: int) -> None:
@@ -333,8 +390,12 @@ class Peer(_BasePeer):
         st = CallStats(media_path="cbcs" if self.rx is not None else "cbcs-send/aiortc-receive",
                        impairment=self.impairment.name if self.impairment else None)
         st.rtt_ms, st.packets_sent = await self._sender_stats()
+        st.core = list(self.core)
         if self.audio_sender is not None:
             st.send_bitrate_bps = self.audio_sender.bitrate_bps()
+        st.opus_bitrate_bps = self.opus.bitrate_bps
+        if self.bwe is not None:
+            st.estimated_bandwidth_bps = self.bwe.target_bps
         rx = self.rx
         if rx is not None:
             c = rx.counters
@@ -394,11 +455,29 @@ def _play_aiortc_track(peer: _BasePeer, transceiver: Any) -> None:
     peer._tasks.append(asyncio.ensure_future(consume(transceiver.receiver.track)))
 
 
+def _rtcp_packets(data: bytes) -> list[bytes]:
+    """The packets of a compound RTCP datagram (stops at the first malformed length)."""
+    out, pos = [], 0
+    while pos + 4 <= len(data):
+        length = (int.from_bytes(data[pos + 2:pos + 4], "big") + 1) * 4
+        if pos + length > len(data):
+            break
+        out.append(data[pos:pos + length])
+        pos += length
+    return out
+
+
+def _with_media_ssrc(packet: bytes, media_ssrc: int) -> bytes:
+    """Transport feedback names the media source it reports on (bytes 8-11)."""
+    if len(packet) < 12 or not media_ssrc:
+        return packet
+    return packet[:8] + media_ssrc.to_bytes(4, "big") + packet[12:]
+
+
 def _make_denoiser() -> Any:
-    try:
-        from cbcs.media import Denoiser  # type: ignore[attr-defined]
-    except ImportError:
-        log.warning("denoise asked for, but cbcs.media.Denoiser is not available")
+    Denoiser = core.denoiser()
+    if Denoiser is None:
+        log.warning("denoise asked for, but cbcs.media.Denoiser is not in this build")
         return None
     dn = Denoiser(sample_rate=48000)
 

@@ -116,7 +116,7 @@ class JitterBufferReceiver:
 
     def __init__(self, jitter_buffer: Any, on_block: Callable[[npt.NDArray[np.int16], str,
                                                                  float], None],
-                 *, red_parser: Callable[[bytes], list[tuple[int, bytes]]] | None = None,
+                 *, red_parser: Callable[[bytes], list[tuple[int, bytes]] | None] | None = None,
                  denoiser: Any = None) -> None:
         self.jb = jitter_buffer
         self.on_block = on_block
@@ -158,31 +158,39 @@ class JitterBufferReceiver:
             if not parsed:
                 c.malformed += 1
                 return
-            # the last block is the primary; earlier ones are redundant copies carried
-            # with their timestamp offset: each one back is one packet earlier
-            primary_ts = timestamp
-            n = len(parsed)
-            for i, (ts_offset, data) in enumerate(parsed):
-                back = n - 1 - i
-                blocks.append((ext - back, (primary_ts - ts_offset) & 0xFFFFFFFF, data))
+            # the last block is the primary; earlier ones are copies of earlier packets,
+            # placed by their timestamp offset (20 ms of audio = one packet back)
+            primary = parsed[-1][1]
+            step = self.decoder.samples(primary) if primary else 0
+            if step <= 0:
+                step = 960
+            for ts_offset, data in parsed[:-1]:
+                back = int(round(ts_offset / step))
+                if 1 <= back <= 16 and data:
+                    blocks.append((ext - back, (timestamp - ts_offset) & 0xFFFFFFFF, data))
+            blocks.append((ext, timestamp, primary))
         elif payload_type == self.opus_pt or self.opus_pt is None:
             blocks.append((ext, timestamp, payload))
         else:
             c.malformed += 1
             return
         primary_seq, primary_ts, primary = blocks[-1]
-        # FEC: the primary's LBRR data can rebuild the packet just before it
-        prev = primary_seq - 1
-        if prev not in self._have and self.seq.base is not None and prev >= self.seq.base \
-                and not any(b[0] == prev for b in blocks[:-1]):
-            samples = self.decoder.samples(primary)
-            if samples > 0:
-                pcm = self.decoder.decode_fec(primary, samples)
-                if pcm is not None:
-                    self._put(prev, (primary_ts - samples) & 0xFFFFFFFF, pcm, arrival_ms)
-                    c.recovered_fec += 1
-        for bseq, bts, data in blocks[:-1]:
-            if bseq not in self._have and bseq >= (self.seq.base or 0):
+        provided = {b[0] for b in blocks}
+        floor = self.seq.base if self.seq.base is not None else ext
+        # oldest first, as a decoder expects: redundant copies (RED), each preceded by the
+        # in-band FEC (LBRR) it carries for the packet before it
+        for bseq, bts, data in blocks:
+            prev = bseq - 1
+            if prev >= floor and prev not in self._have and prev not in provided:
+                samples = self.decoder.samples(data)
+                if samples > 0:
+                    pcm = self.decoder.decode_fec(data, samples)
+                    if pcm is not None:
+                        self._put(prev, (bts - samples) & 0xFFFFFFFF, pcm, arrival_ms)
+                        c.recovered_fec += 1
+            if bseq == primary_seq:
+                break
+            if bseq >= floor and bseq not in self._have:
                 pcm = self.decoder.decode(data)
                 if pcm is not None:
                     self._put(bseq, bts, pcm, arrival_ms)

@@ -35,8 +35,11 @@ class CallStats:
     packets_sent: int = 0
     send_bitrate_bps: float = 0.0
     estimated_bandwidth_bps: float | None = None
+    opus_bitrate_bps: int | None = None
     malformed_packets: int = 0
     mos: float | None = None
+    #: the cbcs core pieces this call's media runs through (the rest is aiortc's)
+    core: list[str] = dataclasses.field(default_factory=list)
 
     def rate(self, one_way_delay_ms: float | None = None) -> None:
         """Fill ``mos`` from the E-model: ``one_way_delay_ms`` when measured (markers),
