@@ -18,6 +18,26 @@ from cbcs.media import netsim
 UDP_OVERHEAD = 28
 
 
+class _Fifo:
+    """Keeps a direction's deliveries in the link's order.
+
+    The link releases packets that queued behind a delay spike at the same instant, and the
+    event loop's timer heap does not keep insertion order for equal deadlines, so equal
+    arrival times would come out shuffled; a link without reordering must not reorder.
+    """
+
+    def __init__(self, reorder: bool) -> None:
+        self.reorder = reorder
+        self.last = float("-inf")
+
+    def at(self, arrival_ms: float) -> float:
+        if self.reorder:
+            return arrival_ms
+        arrival_ms = max(arrival_ms, self.last + 1e-3)
+        self.last = arrival_ms
+        return arrival_ms
+
+
 @dataclass
 class DirectionStats:
     """What one direction of the shim did: datagrams offered, delivered, lost."""
@@ -55,9 +75,11 @@ class Impairment:
         """Route one aioice StunProtocol's datagrams (both ways) through the links."""
         loop = asyncio.get_running_loop()
         protocol.transport = _ImpairedTransport(protocol.transport, self.outbound,
-                                                self.out_stats, loop)
+                                                self.out_stats, loop,
+                                                _Fifo(self.outbound.params.reorder))
         deliver = protocol.datagram_received  # bound method of the real protocol
         link, stats = self.inbound, self.in_stats
+        fifo = _Fifo(link.params.reorder)
 
         def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
             stats.sent += 1
@@ -68,7 +90,7 @@ class Impairment:
                 stats.lost += 1
                 return
             stats.delivered += 1
-            loop.call_at(arrival / 1000.0, deliver, data, addr)
+            loop.call_at(fifo.at(arrival) / 1000.0, deliver, data, addr)
 
         protocol.datagram_received = datagram_received
 
@@ -77,8 +99,9 @@ class _ImpairedTransport:
     """Stands in for an ``asyncio.DatagramTransport``; ``sendto`` goes through a Link."""
 
     def __init__(self, inner: asyncio.DatagramTransport, link: netsim.Link,
-                 stats: DirectionStats, loop: asyncio.AbstractEventLoop) -> None:
+                 stats: DirectionStats, loop: asyncio.AbstractEventLoop, fifo: _Fifo) -> None:
         self._inner = inner
+        self._fifo = fifo
         self._link = link
         self._stats = stats
         self._loop = loop
@@ -91,7 +114,7 @@ class _ImpairedTransport:
             self._stats.lost += 1
             return
         self._stats.delivered += 1
-        self._loop.call_at(arrival / 1000.0, self._send_now, bytes(data), addr)
+        self._loop.call_at(self._fifo.at(arrival) / 1000.0, self._send_now, bytes(data), addr)
 
     def _send_now(self, data: bytes, addr: Any) -> None:
         if not self._inner.is_closing():

@@ -391,6 +391,9 @@ class Peer(_BasePeer):
                        impairment=self.impairment.name if self.impairment else None)
         st.rtt_ms, st.packets_sent = await self._sender_stats()
         st.core = list(self.core)
+        if self.impairment is not None:
+            st.link = {"inbound": self.impairment.inbound.stats(),
+                       "outbound": self.impairment.outbound.stats()}
         if self.audio_sender is not None:
             st.send_bitrate_bps = self.audio_sender.bitrate_bps()
         st.opus_bitrate_bps = self.opus.bitrate_bps

@@ -39,6 +39,7 @@ class ReceiveCounters:
     recovered_red: int = 0
     jitter_ms: float = 0.0
     malformed: int = 0
+    padding: int = 0
     decode_errors: int = 0
     blocks_played: int = 0
     blocks_real: int = 0
@@ -151,6 +152,10 @@ class JitterBufferReceiver:
             return
         c.packets_received += 1
         c.bytes_received += len(payload)
+        if not payload:
+            c.padding += 1  # padding-only (bandwidth probes): no audio, not an error
+            self._have[ext] = timestamp
+            return
         self._jitter(timestamp, arrival_ms)
         blocks: list[tuple[int, int, bytes]] = []  # (ext seq, timestamp, opus payload)
         if payload_type == self.red_pt and self.red_parser is not None:
@@ -186,14 +191,17 @@ class JitterBufferReceiver:
                 if samples > 0:
                     pcm = self.decoder.decode_fec(data, samples)
                     if pcm is not None:
-                        self._put(prev, (bts - samples) & 0xFFFFFFFF, pcm, arrival_ms)
+                        self._put(prev, (bts - samples) & 0xFFFFFFFF, pcm,
+                                  self._recovered_arrival(arrival_ms, primary_ts,
+                                                          (bts - samples) & 0xFFFFFFFF))
                         c.recovered_fec += 1
             if bseq == primary_seq:
                 break
             if bseq >= floor and bseq not in self._have:
                 pcm = self.decoder.decode(data)
                 if pcm is not None:
-                    self._put(bseq, bts, pcm, arrival_ms)
+                    self._put(bseq, bts, pcm,
+                              self._recovered_arrival(arrival_ms, primary_ts, bts))
                     c.recovered_red += 1
         pcm = self.decoder.decode(primary)
         if pcm is None:
@@ -204,6 +212,16 @@ class JitterBufferReceiver:
         if len(self._have) > 512:
             for k in sorted(self._have)[:256]:
                 del self._have[k]
+
+    @staticmethod
+    def _recovered_arrival(carrier_arrival_ms: float, carrier_ts: int, ts: int) -> float:
+        """The arrival time a recovered packet is given: its carrier's, moved back by the
+        audio between them. Recovery rides on a later packet; stamping it with the
+        carrier's arrival would look like network delay and push the buffer's target up
+        for no reason (NetEq likewise keeps redundant data out of its delay estimate).
+        Whether it is still in time for playout is the buffer's call."""
+        back = ((carrier_ts - ts) & 0xFFFFFFFF) / (RATE / 1000.0)
+        return carrier_arrival_ms - back if back < 1000.0 else carrier_arrival_ms
 
     def _put(self, ext_seq: int, ts: int, pcm: npt.NDArray[np.int16], arrival_ms: float) -> None:
         self._have[ext_seq] = ts

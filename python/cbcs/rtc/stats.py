@@ -38,6 +38,8 @@ class CallStats:
     opus_bitrate_bps: int | None = None
     malformed_packets: int = 0
     mos: float | None = None
+    #: what the emulated link did per direction (netsim counters), when impaired
+    link: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     #: the cbcs core pieces this call's media runs through (the rest is aiortc's)
     core: list[str] = dataclasses.field(default_factory=list)
 
