@@ -11,7 +11,8 @@ namespace cbcs::cc {
 namespace {
 constexpr double kCapacityAlpha = 0.05;
 constexpr double kPacketBits = 1200 * 8;
-constexpr double kFramesPerSecond = 30;
+constexpr double kDrainMs = 1000;
+constexpr double kQueueDrainFloorMs = 50;
 }  // namespace
 
 AimdRateControl::AimdRateControl(const AimdConfig& config) : config_(config), current_(config.start_bps) {
@@ -57,12 +58,11 @@ void AimdRateControl::OnOveruseCapacity(double acked_bps) noexcept {
 }
 
 double AimdRateControl::near_max_increase_bps_per_s() const noexcept {
-  // About one average packet per response time (RTT + 100 ms), with packets of a 30 fps source.
-  const double frame_bits = current_ / kFramesPerSecond;
-  const double packets_per_frame = std::ceil(frame_bits / kPacketBits);
-  const double packet_bits = frame_bits / std::max(packets_per_frame, 1.0);
+  // One full-size packet per response time (RTT + 100 ms), the same for every flow whatever
+  // its rate: additive increase that does not depend on the rate is what makes AIMD flows
+  // converge to a fair share.
   const double response_ms = rtt_ms_ + 100;
-  return std::max(config_.min_additive_bps_per_s, packet_bits * 1000 / response_ms);
+  return std::max(config_.min_additive_bps_per_s, kPacketBits * 1000 / response_ms);
 }
 
 void AimdRateControl::ChangeState(BandwidthUsage usage, double now_ms) noexcept {
@@ -83,9 +83,10 @@ void AimdRateControl::ChangeState(BandwidthUsage usage, double now_ms) noexcept 
 }
 
 bool AimdRateControl::TimeToReduceFurther(double now_ms, std::optional<double> acked_bps) const noexcept {
-  const double interval = std::clamp(rtt_ms_, 10.0, 200.0);
-  if (last_change_ms_ < 0 || now_ms - last_change_ms_ >= interval) return true;
-  return acked_bps && *acked_bps < current_ / 2;
+  // A decrease already accounts for the queue it saw; wait for it to show in the feedback.
+  const double interval = std::max(rtt_ms_, 300.0);
+  (void)acked_bps;
+  return last_decrease_ms_ < 0 || now_ms - last_decrease_ms_ >= interval;
 }
 
 void AimdRateControl::SetEstimate(double bps, double now_ms) noexcept {
@@ -97,9 +98,16 @@ double AimdRateControl::Update(BandwidthUsage usage, std::optional<double> acked
                                double now_ms) noexcept {
   ChangeState(usage, now_ms);
   double next = current_;
+  if (restore_bps_ > 0 && state_ != State::kDecrease && queue_ms_ < kQueueDrainFloorMs / 2) {
+    // The queue is gone: the extra cut below beta did its job, return to beta x capacity.
+    next = std::max(next, restore_bps_);
+    restore_bps_ = 0;
+    last_change_ms_ = now_ms;
+  }
   switch (state_) {
     case State::kHold:
-      break;
+      current_ = std::clamp(next, config_.min_bps, config_.max_bps);
+      return current_;
     case State::kIncrease: {
       if (acked_bps && capacity_kbps_ >= 0 && *acked_bps > UpperCapacityBound()) {
         capacity_kbps_ = -1;  // got through more than we thought the link had: it changed
@@ -119,7 +127,12 @@ double AimdRateControl::Update(BandwidthUsage usage, std::optional<double> acked
     }
     case State::kDecrease: {
       if (acked_bps) {
-        double decreased = config_.beta * *acked_bps;
+        // Drain a standing queue of q ms in about kDrainMs: send at (1 - q / kDrainMs) of what
+        // gets through, never below half of it.
+        const double drain = queue_ms_ > kQueueDrainFloorMs ? 1 - queue_ms_ / kDrainMs : 1.0;
+        const double factor = std::max(0.5, std::min(config_.beta, drain));
+        double decreased = factor * *acked_bps;
+        restore_bps_ = factor < config_.beta ? config_.beta * *acked_bps : 0;
         if (decreased > current_ && capacity_kbps_ >= 0) decreased = config_.beta * capacity_kbps_ * 1000;
         if (decreased < current_) next = decreased;
         if (capacity_kbps_ >= 0 && *acked_bps < LowerCapacityBound()) capacity_kbps_ = -1;

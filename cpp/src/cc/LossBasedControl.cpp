@@ -31,18 +31,20 @@ void LossBasedControl::OnPacketResults(int64_t received, int64_t lost) noexcept 
   }
 }
 
-double LossBasedControl::Update(double current_target_bps, double rtt_ms, double now_ms) noexcept {
-  const double dt_s = last_update_ms_ < 0 ? 0 : std::min(now_ms - last_update_ms_, 1000.0) / 1000;
-  last_update_ms_ = now_ms;
+double LossBasedControl::Update(double current_target_bps, double rtt_ms, double now_ms,
+                                bool delay_cut_recently) noexcept {
   if (!has_new_measurement_) return bound_;
   has_new_measurement_ = false;
+  // Growth is paced by the time between measurements, not between calls.
+  const double dt_s = last_update_ms_ < 0 ? 0 : std::min(now_ms - last_update_ms_, 1000.0) / 1000;
+  last_update_ms_ = now_ms;
   if (last_loss_ <= config_.low_loss) {
     // Low loss: the bound stops limiting; grow it from where the target is.
     const double base = std::min(bound_, std::max(current_target_bps, 1.0));
     bound_ = std::max(bound_, base * std::pow(config_.increase_per_s, dt_s) + 1000 * dt_s);
     if (bound_ >= current_target_bps * 1.5) bound_ = max_;  // far above: release entirely
   } else if (last_loss_ > config_.high_loss) {
-    if (now_ms - last_decrease_ms_ >= config_.decrease_interval_ms + rtt_ms) {
+    if (!delay_cut_recently && now_ms - last_decrease_ms_ >= config_.decrease_interval_ms + rtt_ms) {
       bound_ = std::min(bound_, current_target_bps) * (1 - 0.5 * last_loss_);
       last_decrease_ms_ = now_ms;
     }

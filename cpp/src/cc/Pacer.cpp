@@ -61,6 +61,11 @@ bool Pacer::PopNext(PacedPacket* out) noexcept {
 }
 
 void Pacer::StartProbe(const ProbeCluster& cluster, double now_ms) noexcept {
+  if (!(cluster.bitrate_bps > 0) || cluster.min_packets < 1) return;
+  if (probe_.id >= 0) {
+    if (num_waiting_probes_ < kMaxProbeClusters) waiting_probes_[num_waiting_probes_++] = cluster;
+    return;
+  }
   probe_ = cluster;
   probe_sent_packets_ = 0;
   probe_sent_bytes_ = 0;
@@ -90,11 +95,17 @@ size_t Pacer::Process(double now_ms, std::span<PacedPacket> out) noexcept {
     probe_sent_bytes_ += p.size;
     stats_.sent_bytes += p.size;
     ++stats_.sent_packets;
-    probe_next_ms_ += p.size * 8000.0 / probe_.bitrate_bps;
-    if (probe_next_ms_ < now_ms - config_.interval_ms) probe_next_ms_ = now_ms;
+    // Never catch up on a late start: a burst would overstate the rate the probe was sent at.
+    probe_next_ms_ = std::max(probe_next_ms_, now_ms) + p.size * 8000.0 / probe_.bitrate_bps;
     if (probe_sent_packets_ >= probe_.min_packets &&
         probe_sent_bytes_ * 8000 >= probe_.bitrate_bps * probe_.min_duration_ms) {
       probe_ = ProbeCluster{};
+      if (num_waiting_probes_ > 0) {
+        const double next_start = probe_next_ms_;
+        StartProbe(waiting_probes_[0], next_start);
+        for (size_t i = 1; i < num_waiting_probes_; ++i) waiting_probes_[i - 1] = waiting_probes_[i];
+        --num_waiting_probes_;
+      }
     }
   }
   if (last_process_ms_ < 0) last_process_ms_ = now_ms;

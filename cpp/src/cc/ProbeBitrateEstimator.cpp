@@ -57,7 +57,8 @@ void ProbeBitrateEstimator::OnProbePacket(int cluster_id, int cluster_min_packet
   const double recv_bps = (c->bytes - c->size_first_arrival) * 8000 / recv_interval;
   if (send_bps / recv_bps > kMaxRatio) return;
   double result = std::min(send_bps, recv_bps);
-  if (recv_bps < 0.9 * send_bps) result = kTargetUtilization * recv_bps;
+  saturated_ = recv_bps < 0.9 * send_bps;
+  if (saturated_) result = kTargetUtilization * recv_bps;
   estimate_ = result;
 }
 

@@ -10,6 +10,8 @@
 namespace cbcs::cc {
 namespace {
 
+constexpr double kOwdBucketMs = 10'000;
+
 AimdConfig MakeAimd(const SendSideBweConfig& c) {
   AimdConfig a;
   a.start_bps = c.start_bps;
@@ -93,8 +95,16 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
               return a.arrival_ms < b.arrival_ms || (a.arrival_ms == b.arrival_ms && a.send_ms < b.send_ms);
             });
   bool overused = false;
+  double last_owd = 0;
+  if (owd_bucket_start_ms_ < 0 || now_ms - owd_bucket_start_ms_ > kOwdBucketMs) {
+    owd_min_[1] = owd_min_[0];
+    owd_min_[0] = std::numeric_limits<double>::infinity();
+    owd_bucket_start_ms_ = now_ms;
+  }
   for (size_t i = 0; i < n; ++i) {
     const Acked& a = scratch_[i];
+    last_owd = a.arrival_ms - a.send_ms;
+    owd_min_[0] = std::min(owd_min_[0], last_owd);
     acked_.OnPacket(a.arrival_ms, a.size);
     if (a.cluster >= 0) probe_estimator_.OnProbePacket(a.cluster, a.cluster_min, a.send_ms, a.arrival_ms, a.size, now_ms);
     InterArrivalDelta d;
@@ -105,11 +115,33 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
       overused = overused || u == BandwidthUsage::kOverusing;
     }
   }
-  const std::optional<double> acked = acked_.bitrate_bps();
-  const std::optional<double> probe = probe_estimator_.FetchEstimate();
+  queue_ms_ = std::max(0.0, last_owd - std::min(owd_min_[0], owd_min_[1]));
+  aimd_.SetQueueDelay(queue_ms_);
+  // While the queue is standing the path runs at capacity, so the newest window's rate is a
+  // direct capacity sample: decreases use it when it is below the smoothed estimate.
+  std::optional<double> acked = acked_.bitrate_bps();
+  if (acked && overused) {
+    // Delivery rate over this feedback's arrivals (the first packet's bytes arrived before
+    // the span began).
+    const double span = scratch_[n - 1].arrival_ms - scratch_[0].arrival_ms;
+    if (span >= 50) {
+      double bytes = 0;
+      for (size_t i = 1; i < n; ++i) bytes += scratch_[i].size;
+      acked = std::min(*acked, bytes * 8000 / span);
+    }
+  }
+  std::optional<double> probe = probe_estimator_.FetchEstimate();
   if (probe) ++probe_results_;
+  // Before any congestion a saturated probe measures the bottleneck; once the path has shown
+  // congestion it may be shared, and a saturated probe only measures the share it grabbed for
+  // a moment: then only probes the path carried in full may raise the estimate.
+  if (probe && congested_once_ && probe_estimator_.last_saturated()) probe.reset();
+  if (overused) congested_once_ = true;
   if (overused) {
-    if (aimd_.TimeToReduceFurther(now_ms, acked)) aimd_.Update(BandwidthUsage::kOverusing, acked, now_ms);
+    if (aimd_.TimeToReduceFurther(now_ms, acked)) {
+      aimd_.Update(BandwidthUsage::kOverusing, acked, now_ms);
+      last_delay_cut_ms_ = now_ms;
+    }
   } else if (probe && *probe > aimd_.target_bps()) {
     aimd_.SetEstimate(*probe, now_ms);
   } else {
@@ -120,7 +152,9 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
 
 void SendSideBwe::UpdateTarget(double now_ms) noexcept {
   const double delay_based = aimd_.target_bps();
-  const double loss_bound = loss_.Update(std::min(target_, delay_based), std::max(rtt_ms_, 0.0), now_ms);
+  const double rtt = std::max(rtt_ms_, 0.0);
+  const bool delay_cut = now_ms - last_delay_cut_ms_ < 2 * (rtt + 300);
+  const double loss_bound = loss_.Update(std::min(target_, delay_based), rtt, now_ms, delay_cut);
   double t = std::min({delay_based, loss_bound, remb_bps_});
   target_ = std::clamp(t, config_.min_bps, config_.max_bps);
   probes_.OnEstimate(target_, now_ms);
@@ -179,6 +213,7 @@ SendSideBweStats SendSideBwe::stats() const noexcept {
   s.loss_based_bps = loss_.bound_bps();
   s.acked_bps = acked_.bitrate_bps().value_or(0);
   s.rtt_ms = std::max(rtt_ms_, 0.0);
+  s.queue_delay_ms = queue_ms_;
   s.loss_fraction = loss_.last_loss_fraction();
   s.trend = trendline_.trend();
   s.threshold_ms = detector_.threshold_ms();

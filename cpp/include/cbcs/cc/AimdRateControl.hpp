@@ -30,6 +30,10 @@ class AimdRateControl {
   // Overrides the estimate (probe results, REMB resets). Clamped to [min, max].
   void SetEstimate(double bps, double now_ms) noexcept;
   void SetRtt(double rtt_ms) noexcept { rtt_ms_ = rtt_ms; }
+  // Standing queueing delay seen in the feedback (one-way delay above its recent minimum). A
+  // decrease with a deep queue goes below beta so the queue drains within about a second,
+  // instead of lingering for many seconds at beta x capacity.
+  void SetQueueDelay(double queue_ms) noexcept { queue_ms_ = queue_ms; }
   // While overusing, decrease again only after about an RTT or when throughput has halved.
   bool TimeToReduceFurther(double now_ms, std::optional<double> acked_bps) const noexcept;
   void SetMinMax(double min_bps, double max_bps) noexcept;
@@ -51,6 +55,8 @@ class AimdRateControl {
   double last_change_ms_ = -1;
   double last_decrease_ms_ = -1;
   double rtt_ms_ = 200;
+  double queue_ms_ = 0;
+  double restore_bps_ = 0;  // beta x capacity, to return to once a drained queue is empty
   // Link capacity seen at the last overuses (kbit/s), with a normalised variance.
   double capacity_kbps_ = -1;
   double capacity_var_ = 0.4;

@@ -20,8 +20,11 @@ class LossBasedControl {
 
   // Counts from one feedback; a measurement is taken once min_packets have accumulated.
   void OnPacketResults(int64_t received, int64_t lost) noexcept;
-  // Updates and returns the bound given the current overall target and RTT.
-  double Update(double current_target_bps, double rtt_ms, double now_ms) noexcept;
+  // Updates and returns the bound given the current overall target and RTT. When the
+  // delay-based control has just cut for the same congestion (delay_cut_recently), losses from
+  // the queue overflow it reacted to do not cut a second time.
+  double Update(double current_target_bps, double rtt_ms, double now_ms,
+                bool delay_cut_recently = false) noexcept;
   double bound_bps() const noexcept { return bound_; }
   double last_loss_fraction() const noexcept { return last_loss_; }
   void SetMax(double max_bps) noexcept { max_ = max_bps; }

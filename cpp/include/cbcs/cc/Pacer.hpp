@@ -44,7 +44,7 @@ class Pacer {
   void SetPacingRate(double bps) noexcept;
   // Queues a packet; false (and counted) when its class queue is full.
   bool Enqueue(uint64_t id, uint32_t size, PacketKind kind, double now_ms) noexcept;
-  // Starts a probe cluster now (replaces one still running).
+  // Queues a probe cluster; clusters run one after the other (up to kMaxProbeClusters wait).
   void StartProbe(const ProbeCluster& cluster, double now_ms) noexcept;
   // Moves the packets that may leave by now_ms into out, in send order; returns the count.
   size_t Process(double now_ms, std::span<PacedPacket> out) noexcept;
@@ -72,7 +72,10 @@ class Pacer {
   double rate_bps_ = 300'000;
   double budget_bytes_ = 0;
   double last_process_ms_ = -1;
+  static constexpr size_t kMaxProbeClusters = 4;
   ProbeCluster probe_;
+  ProbeCluster waiting_probes_[kMaxProbeClusters];
+  size_t num_waiting_probes_ = 0;
   int probe_sent_packets_ = 0;
   double probe_sent_bytes_ = 0;
   double probe_next_ms_ = 0;

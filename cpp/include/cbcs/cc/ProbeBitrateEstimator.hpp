@@ -23,6 +23,9 @@ class ProbeBitrateEstimator {
                      size_t size_bytes, double now_ms) noexcept;
   // The newest estimate produced since the last call, if any.
   std::optional<double> FetchEstimate() noexcept;
+  // Whether the last estimate came from a probe the path could not carry at its send rate
+  // (it then measures the bottleneck share during the probe, not spare capacity).
+  bool last_saturated() const noexcept { return saturated_; }
 
  private:
   struct Cluster {
@@ -35,6 +38,7 @@ class ProbeBitrateEstimator {
   };
   std::array<Cluster, kMaxClusters> clusters_{};
   std::optional<double> estimate_;
+  bool saturated_ = false;
 };
 
 }  // namespace cbcs::cc

@@ -48,6 +48,7 @@ struct SendSideBweStats {
   double loss_based_bps = 0;
   double acked_bps = 0;  // 0 until known
   double rtt_ms = 0;
+  double queue_delay_ms = 0;
   double loss_fraction = 0;
   double trend = 0;
   double threshold_ms = 0;
@@ -119,6 +120,13 @@ class SendSideBwe {
   double target_;
   double remb_bps_ = std::numeric_limits<double>::infinity();
   double rtt_ms_ = -1;
+  // Minimum one-way delay (receiver clock minus sender clock, offset included) over two
+  // alternating 10 s buckets: the propagation baseline queueing delay is measured against.
+  double owd_min_[2] = {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+  double owd_bucket_start_ms_ = -1;
+  double queue_ms_ = 0;
+  double last_delay_cut_ms_ = -1e9;
+  bool congested_once_ = false;  // an overuse has been seen: the bottleneck may be shared
   uint64_t feedbacks_ = 0;
   uint64_t unknown_ = 0;
   uint64_t bad_feedback_ = 0;
