@@ -194,7 +194,8 @@ void register_cc(py::module_& m) {
                         "rtt_ms"_a = s.rtt_ms, "queue_delay_ms"_a = s.queue_delay_ms, "loss_fraction"_a = s.loss_fraction, "trend"_a = s.trend,
                         "threshold_ms"_a = s.threshold_ms, "usage"_a = UsageName(s.usage),
                         "feedbacks"_a = s.feedbacks, "unknown_packets"_a = s.unknown_packets,
-                        "bad_feedback"_a = s.bad_feedback, "probe_results"_a = s.probe_results);
+                        "bad_feedback"_a = s.bad_feedback, "probe_results"_a = s.probe_results,
+                        "ramp_probes"_a = s.ramp_probes, "competing"_a = s.competing);
       });
 
   py::class_<cc::Pacer>(m, "Pacer")

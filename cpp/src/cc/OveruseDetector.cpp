@@ -18,6 +18,11 @@ OveruseDetector::OveruseDetector(const OveruseConfig& config)
                       std::to_string(config.initial_threshold_ms) + ", max " +
                       std::to_string(config.max_threshold_ms));
   }
+  if (!(config.competing_min_threshold_ms >= config.min_threshold_ms &&
+        config.competing_min_threshold_ms <= config.max_threshold_ms)) {
+    throw ConfigError("competing_min_threshold_ms: expected min..max threshold, got " +
+                      std::to_string(config.competing_min_threshold_ms));
+  }
   if (config.k_up < 0 || config.k_down < 0) {
     throw ConfigError("k_up/k_down: expected >= 0, got " + std::to_string(config.k_up) + "/" +
                       std::to_string(config.k_down));
@@ -66,7 +71,8 @@ void OveruseDetector::UpdateThreshold(double modified_trend, double now_ms) noex
   const double k = magnitude < threshold_ ? config_.k_down : config_.k_up;
   const double dt = std::min(now_ms - last_update_ms_, 100.0);
   threshold_ += k * (magnitude - threshold_) * dt;
-  threshold_ = std::clamp(threshold_, config_.min_threshold_ms, config_.max_threshold_ms);
+  const double floor = competing_ ? config_.competing_min_threshold_ms : config_.min_threshold_ms;
+  threshold_ = std::clamp(threshold_, floor, config_.max_threshold_ms);
   last_update_ms_ = now_ms;
 }
 

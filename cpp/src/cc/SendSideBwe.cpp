@@ -11,6 +11,10 @@ namespace cbcs::cc {
 namespace {
 
 constexpr double kOwdBucketMs = 10'000;
+// Ramp-up probes only while the queue stays this shallow: a path with spare capacity.
+constexpr double kRampQueueMs = 10;
+// ... and only once this much more gets through than when the path last congested.
+constexpr double kRampAboveCongestion = 1.05;
 
 AimdConfig MakeAimd(const SendSideBweConfig& c) {
   AimdConfig a;
@@ -96,6 +100,7 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
             });
   bool overused = false;
   double last_owd = 0;
+  double min_owd = std::numeric_limits<double>::infinity();
   if (owd_bucket_start_ms_ < 0 || now_ms - owd_bucket_start_ms_ > kOwdBucketMs) {
     owd_min_[1] = owd_min_[0];
     owd_min_[0] = std::numeric_limits<double>::infinity();
@@ -104,6 +109,7 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
   for (size_t i = 0; i < n; ++i) {
     const Acked& a = scratch_[i];
     last_owd = a.arrival_ms - a.send_ms;
+    min_owd = std::min(min_owd, last_owd);
     owd_min_[0] = std::min(owd_min_[0], last_owd);
     acked_.OnPacket(a.arrival_ms, a.size);
     if (a.cluster >= 0) probe_estimator_.OnProbePacket(a.cluster, a.cluster_min, a.send_ms, a.arrival_ms, a.size, now_ms);
@@ -115,8 +121,15 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
       overused = overused || u == BandwidthUsage::kOverusing;
     }
   }
-  queue_ms_ = std::max(0.0, last_owd - std::min(owd_min_[0], owd_min_[1]));
-  aimd_.SetQueueDelay(queue_ms_);
+  const double base_owd = std::min(owd_min_[0], owd_min_[1]);
+  queue_ms_ = std::max(0.0, last_owd - base_owd);
+  // The shallowest point of this feedback: the standing part of the queue, without the
+  // saw-tooth each paced frame adds on top.
+  const double min_queue = std::max(0.0, min_owd - base_owd);
+  UpdateCompeting(min_queue, now_ms);
+  // A standing queue kept up by a competitor is not ours to drain: cutting below beta would
+  // only hand it more of the link.
+  aimd_.SetQueueDelay(competing_ ? 0.0 : queue_ms_);
   // While the queue is standing the path runs at capacity, so the newest window's rate is a
   // direct capacity sample: decreases use it when it is below the smoothed estimate.
   std::optional<double> acked = acked_.bitrate_bps();
@@ -137,6 +150,8 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
   // a moment: then only probes the path carried in full may raise the estimate.
   if (probe && congested_once_ && probe_estimator_.last_saturated()) probe.reset();
   if (overused) congested_once_ = true;
+  if (overused && acked) overuse_acked_bps_ = *acked;
+  if (probe && *probe > aimd_.target_bps()) ramp_since_ms_ = -1;  // the ramp starts over from the result
   if (overused) {
     if (aimd_.TimeToReduceFurther(now_ms, acked)) {
       aimd_.Update(BandwidthUsage::kOverusing, acked, now_ms);
@@ -148,6 +163,50 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
     aimd_.Update(detector_.state(), acked, now_ms);
   }
   UpdateTarget(now_ms);
+  MaybeRampProbe(overused ? std::numeric_limits<double>::infinity() : min_queue, now_ms);
+}
+
+void SendSideBwe::UpdateCompeting(double min_queue_ms, double now_ms) noexcept {
+  if (min_queue_ms >= config_.standing_queue_ms) {
+    shallow_since_ms_ = -1;
+    if (standing_since_ms_ < 0) standing_since_ms_ = now_ms;
+    if (now_ms - standing_since_ms_ >= config_.competing_after_ms) competing_ = true;
+  } else {
+    standing_since_ms_ = -1;
+    if (competing_) {
+      if (shallow_since_ms_ < 0) shallow_since_ms_ = now_ms;
+      if (now_ms - shallow_since_ms_ >= config_.competing_exit_ms) competing_ = false;
+    }
+  }
+  detector_.SetCompeting(competing_);
+}
+
+void SendSideBwe::MaybeRampProbe(double min_queue_ms, double now_ms) noexcept {
+  // Multiplicative increase (no link capacity known, or it was left behind) with a normal
+  // delay signal, an empty queue and more getting through than when the path last congested:
+  // the path has grown. 8 %/s would take seconds to find how much; a probe a little above the
+  // estimate finds it in a round trip, and a probe the path cannot carry in full is discarded
+  // (see OnFeedback). Below the last congestion level (after a back-off, or while sharing)
+  // there is nothing to probe for: the additive/multiplicative increase finds the share, and
+  // jumps there would take it from the other flows.
+  const std::optional<double> acked = acked_.bitrate_bps();
+  const bool grown = acked && *acked > kRampAboveCongestion * overuse_acked_bps_;
+  const bool ramping = config_.ramp_probing && grown && !competing_ && !aimd_.link_capacity_bps() &&
+                       aimd_.state() == AimdRateControl::State::kIncrease &&
+                       detector_.state() == BandwidthUsage::kNormal && min_queue_ms < kRampQueueMs;
+  if (!ramping) {
+    ramp_since_ms_ = -1;
+    return;
+  }
+  if (ramp_since_ms_ < 0) {
+    ramp_since_ms_ = now_ms;
+    return;
+  }
+  if (now_ms - ramp_since_ms_ < config_.ramp_quiet_ms) return;
+  if (probes_.RequestRampProbe(target_, now_ms)) {
+    ++ramp_probes_;
+    ramp_since_ms_ = now_ms;
+  }
 }
 
 void SendSideBwe::UpdateTarget(double now_ms) noexcept {
@@ -222,6 +281,8 @@ SendSideBweStats SendSideBwe::stats() const noexcept {
   s.unknown_packets = unknown_;
   s.bad_feedback = bad_feedback_;
   s.probe_results = probe_results_;
+  s.ramp_probes = ramp_probes_;
+  s.competing = competing_;
   return s;
 }
 

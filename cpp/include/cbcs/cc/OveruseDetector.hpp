@@ -3,6 +3,8 @@
 // loss-based flows do not starve us.
 #pragma once
 
+#include <algorithm>
+
 #include "cbcs/cc/BandwidthUsage.hpp"
 
 namespace cbcs::cc {
@@ -15,6 +17,10 @@ struct OveruseConfig {
   double max_adapt_offset_ms = 15.0;  // jumps beyond threshold + this do not adapt it
   double min_threshold_ms = 6.0;
   double max_threshold_ms = 600.0;
+  // Floor while a loss-based flow keeps a standing queue (SetCompeting): its own slow queue
+  // growth plus any increase of ours would otherwise cross the 6 ms floor every few seconds
+  // and every back-off would just hand the competitor more of the link.
+  double competing_min_threshold_ms = 15.0;
 };
 
 class OveruseDetector {
@@ -26,6 +32,11 @@ class OveruseDetector {
   BandwidthUsage Detect(double modified_trend, double trend, double send_delta_ms,
                         int num_deltas, double now_ms) noexcept;
   BandwidthUsage state() const noexcept { return state_; }
+  void SetCompeting(bool competing) noexcept {
+    competing_ = competing;
+    if (competing) threshold_ = std::max(threshold_, config_.competing_min_threshold_ms);
+  }
+  bool competing() const noexcept { return competing_; }
   double threshold_ms() const noexcept { return threshold_; }
 
  private:
@@ -38,6 +49,7 @@ class OveruseDetector {
   int overuse_counter_ = 0;
   double prev_trend_ = 0;
   BandwidthUsage state_ = BandwidthUsage::kNormal;
+  bool competing_ = false;
 };
 
 }  // namespace cbcs::cc

@@ -1,7 +1,8 @@
 // Decides when to probe for more capacity: at start-up (3x and 6x the start rate), further
 // while probes keep succeeding, again when the estimate has been stable and the source is
-// application limited (or periodically, if enabled), and after a large drop to find the floor
-// faster. Clusters go to the pacer, which sends them with padding if media is short.
+// application limited (or periodically, if enabled), and on request when the estimate is
+// ramping up into spare capacity. Clusters go to the pacer, which sends them with padding if
+// media is short.
 #pragma once
 
 #include <array>
@@ -26,6 +27,10 @@ struct ProbeControllerConfig {
   bool periodic_probing = false;    // probe every interval even when not application limited
   double periodic_scale = 2.0;
   double max_probe_bps = 0;         // 0: the estimator's max
+  // Ramp-up probes (RequestRampProbe) and the chain that follows them go up in smaller steps
+  // than start-up probes: a ramp happens on a path that has shown congestion before.
+  double ramp_scale = 1.5;
+  double ramp_success_fraction = 0.85;  // a ramp probe succeeded when the estimate reached this x its rate
 };
 
 class ProbeController {
@@ -39,11 +44,15 @@ class ProbeController {
   void OnApplicationLimited(bool limited) noexcept { app_limited_ = limited; }
   void OnMaxChanged(double max_bps) noexcept { max_bps_ = max_bps; }
   void Process(double estimate_bps, double now_ms) noexcept;
+  // Starts a ramp-up probe at ramp_scale x the estimate unless a probe is already out;
+  // returns whether one was started.
+  bool RequestRampProbe(double estimate_bps, double now_ms) noexcept;
+  bool waiting() const noexcept { return waiting_; }
   // Moves pending clusters out; returns how many were written.
   size_t TakeClusters(ProbeCluster* out, size_t capacity) noexcept;
 
  private:
-  void Start(double bitrate_bps, double now_ms) noexcept;
+  void Start(double bitrate_bps, double now_ms, double scale, double success_fraction) noexcept;
 
   ProbeControllerConfig config_;
   double max_bps_;
@@ -53,6 +62,8 @@ class ProbeController {
   bool started_ = false;
   bool waiting_ = false;           // a probe is out, further probing depends on its result
   double min_expected_bps_ = 0;    // estimate a successful probe should reach
+  double chain_scale_ = 2.0;       // next probe of the chain at this x the estimate
+  double chain_success_ = 0.7;
   double waiting_since_ms_ = 0;
   double last_probe_ms_ = -1e9;
   double last_probe_bps_ = 0;

@@ -34,6 +34,17 @@ struct SendSideBweConfig {
   LossBasedConfig loss;
   ProbeControllerConfig probing;
   double beta = 0.85;
+  // A queue that stays at least standing_queue_ms deep for competing_after_ms although we back
+  // off is kept up by a loss-based competitor: the detector then uses its competing floor
+  // until the queue has stayed shallower for competing_exit_ms.
+  double standing_queue_ms = 25;
+  double competing_after_ms = 3000;
+  double competing_exit_ms = 3000;
+  // Ramp-up probing: after ramp_quiet_ms of multiplicative increase with no overuse and an
+  // empty queue, probe at ramp_scale x the estimate (ProbeControllerConfig) to find spare
+  // capacity in a few RTTs instead of 8 %/s.
+  bool ramp_probing = true;
+  double ramp_quiet_ms = 1000;
 };
 
 // One entry of a feedback: arrival_ms is NaN when the packet was reported lost.
@@ -57,6 +68,8 @@ struct SendSideBweStats {
   uint64_t unknown_packets = 0;  // feedback about packets we have no record of
   uint64_t bad_feedback = 0;     // RTCP that failed to parse
   uint64_t probe_results = 0;
+  uint64_t ramp_probes = 0;
+  bool competing = false;  // a loss-based flow keeps a standing queue (see SendSideBweConfig)
 };
 
 class SendSideBwe {
@@ -97,6 +110,8 @@ class SendSideBwe {
     int16_t cluster, cluster_min;
   };
   void UpdateTarget(double now_ms) noexcept;
+  void UpdateCompeting(double min_queue_ms, double now_ms) noexcept;
+  void MaybeRampProbe(double min_queue_ms, double now_ms) noexcept;
 
   SendSideBweConfig config_;
   std::vector<Sent> history_;
@@ -127,6 +142,12 @@ class SendSideBwe {
   double queue_ms_ = 0;
   double last_delay_cut_ms_ = -1e9;
   bool congested_once_ = false;  // an overuse has been seen: the bottleneck may be shared
+  bool competing_ = false;
+  double standing_since_ms_ = -1;  // the queue has been standing since (or -1)
+  double shallow_since_ms_ = -1;   // while competing: the queue has been shallow since
+  double ramp_since_ms_ = -1;      // multiplicative increase without overuse since (or -1)
+  double overuse_acked_bps_ = 0;   // acknowledged bitrate at the last overuse
+  uint64_t ramp_probes_ = 0;
   uint64_t feedbacks_ = 0;
   uint64_t unknown_ = 0;
   uint64_t bad_feedback_ = 0;
