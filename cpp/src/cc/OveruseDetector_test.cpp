@@ -7,6 +7,26 @@
 namespace cbcs::cc {
 namespace {
 
+TEST(OveruseDetector, CompetingRaisesTheFloorSoASlowTrendIsNotOveruse) {
+  // A loss-based competitor's slow queue growth (modified trend ~8 ms) is overuse against the
+  // 6 ms floor, not against the competing floor; leaving competing mode restores the floor.
+  OveruseDetector normal, competing;
+  competing.SetCompeting(true);
+  EXPECT_DOUBLE_EQ(competing.threshold_ms(), 15.0);
+  BandwidthUsage a = BandwidthUsage::kNormal, b = BandwidthUsage::kNormal;
+  double t = 0;
+  for (int i = 0; i < 400; ++i, t += 5) normal.Detect(2, 0.01, 5, 60, t);  // decays to 6 ms
+  for (int i = 0; i < 20; ++i, t += 5) {
+    if (normal.Detect(8, 0.03, 5, 60, t) == BandwidthUsage::kOverusing) a = BandwidthUsage::kOverusing;
+    if (competing.Detect(8, 0.03, 5, 60, t) == BandwidthUsage::kOverusing) b = BandwidthUsage::kOverusing;
+  }
+  EXPECT_EQ(a, BandwidthUsage::kOverusing);
+  EXPECT_EQ(b, BandwidthUsage::kNormal);
+  competing.SetCompeting(false);
+  for (int i = 0; i < 400; ++i, t += 5) competing.Detect(2, 0.01, 5, 60, t);
+  EXPECT_DOUBLE_EQ(competing.threshold_ms(), 6.0);
+}
+
 TEST(OveruseDetector, StartsAt12_5msAndNeedsPersistentOveruse) {
   OveruseDetector d;
   EXPECT_DOUBLE_EQ(d.threshold_ms(), 12.5);
