@@ -6,8 +6,20 @@
 #include <mutex>
 #include <string>
 
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <vector>
+
 #include "cbcs/common/ConfigError.hpp"
+#include "cbcs/fec/FecGroupDecoder.hpp"
+#include "cbcs/fec/FecGroupEncoder.hpp"
+#include "cbcs/fec/NackGenerator.hpp"
+#include "cbcs/fec/ProtectionPolicy.hpp"
+#include "cbcs/fec/RedEncoder.hpp"
+#include "cbcs/fec/RedReceiver.hpp"
 #include "cbcs/fec/ReedSolomon.hpp"
+#include "cbcs/fec/RetransmissionHistory.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;
@@ -157,6 +169,34 @@ py::array Decode(PyReedSolomon& self, const py::handle& shards_obj, const py::ob
   return data;
 }
 
+std::span<const uint8_t> BytesView(const py::buffer& b, py::buffer_info& info) {
+  info = b.request();
+  if (info.ndim != 1 || info.itemsize != 1 || info.strides[0] != 1) {
+    throw ConfigError("expected contiguous bytes");
+  }
+  return {static_cast<const uint8_t*>(info.ptr), static_cast<std::size_t>(info.size)};
+}
+
+// (sequence, timestamp, payload, recovered) tuples: what a jitter buffer's put() takes.
+py::list Frames(std::span<const fec::MediaFrame> frames) {
+  py::list out;
+  for (const fec::MediaFrame& f : frames) {
+    out.append(py::make_tuple(f.sequence, f.timestamp,
+                              py::bytes(reinterpret_cast<const char*>(f.payload.data()), f.payload.size()),
+                              f.recovered));
+  }
+  return out;
+}
+
+const char* ModeName(fec::ProtectionMode mode) {
+  switch (mode) {
+    case fec::ProtectionMode::kRed: return "red";
+    case fec::ProtectionMode::kFec: return "fec";
+    case fec::ProtectionMode::kNack: return "nack";
+    default: return "none";
+  }
+}
+
 }  // namespace
 
 void register_fec(py::module_& m) {
@@ -186,6 +226,157 @@ void register_fec(py::module_& m) {
         return names;
       },
       "Reed-Solomon kernels this CPU supports, slowest first.");
+
+  py::class_<fec::NackGenerator>(m, "NackGenerator")
+      .def(py::init([](std::size_t max_missing, double packet_interval_ms, double playout_delay_ms,
+                       double rtt_ms, double reorder_wait_ms, int max_retries) {
+             return fec::NackGenerator(fec::NackConfig{max_missing, packet_interval_ms, playout_delay_ms,
+                                                       rtt_ms, reorder_wait_ms, max_retries});
+           }),
+           "max_missing"_a = 256, "packet_interval_ms"_a = 20.0, "playout_delay_ms"_a = 100.0,
+           "rtt_ms"_a = 100.0, "reorder_wait_ms"_a = 0.0, "max_retries"_a = 10)
+      .def("set_rtt", &fec::NackGenerator::SetRtt, "rtt_ms"_a)
+      .def("set_playout_delay", &fec::NackGenerator::SetPlayoutDelay, "playout_delay_ms"_a)
+      .def("on_packet", &fec::NackGenerator::OnPacket, "sequence"_a, "arrival_ms"_a)
+      .def("nacks", [](fec::NackGenerator& g, double now_ms) {
+             std::array<uint16_t, 1024> buf{};
+             const std::size_t n = g.Nacks(now_ms, buf);
+             return std::vector<uint16_t>(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+           }, "now_ms"_a)
+      .def_property_readonly("missing_count", &fec::NackGenerator::MissingCount)
+      .def("stats", [](const fec::NackGenerator& g) {
+        const auto& s = g.Stats();
+        py::dict d;
+        d["requested"] = s.requested;
+        d["recovered"] = s.recovered;
+        d["given_up"] = s.given_up;
+        return d;
+      });
+
+  py::class_<fec::RetransmissionHistory>(m, "RetransmissionHistory")
+      .def(py::init<std::size_t, std::size_t, double>(), "capacity"_a = 512,
+           "max_packet_size"_a = 1500, "max_age_ms"_a = 1000.0)
+      .def("store", [](fec::RetransmissionHistory& h, uint16_t seq, const py::buffer& packet, double now_ms) {
+             py::buffer_info info;
+             return h.Store(seq, BytesView(packet, info), now_ms);
+           }, "sequence"_a, "packet"_a, "now_ms"_a)
+      .def("resend", [](fec::RetransmissionHistory& h, uint16_t seq, double now_ms, double min_interval_ms)
+               -> std::optional<py::bytes> {
+             const auto s = h.Resend(seq, now_ms, min_interval_ms);
+             if (s.empty()) return std::nullopt;
+             return py::bytes(reinterpret_cast<const char*>(s.data()), s.size());
+           }, "sequence"_a, "now_ms"_a, "min_interval_ms"_a = 0.0)
+      .def_property_readonly("memory_bytes", &fec::RetransmissionHistory::MemoryBytes)
+      .def("stats", [](const fec::RetransmissionHistory& h) {
+        const auto& s = h.Stats();
+        py::dict d;
+        d["stored"] = s.stored;
+        d["resent"] = s.resent;
+        d["missing"] = s.missing;
+        d["too_soon"] = s.too_soon;
+        d["too_large"] = s.too_large;
+        return d;
+      });
+
+  py::class_<fec::RedEncoder>(m, "RedEncoder")
+      .def(py::init<std::size_t, std::size_t, uint8_t>(), "max_depth"_a = 2, "max_spacing"_a = 1,
+           "payload_type"_a = 111)
+      .def("encode", [](fec::RedEncoder& e, uint32_t timestamp, const py::buffer& frame, std::size_t depth,
+                        std::size_t spacing) -> std::optional<py::bytes> {
+             py::buffer_info info;
+             const auto f = BytesView(frame, info);
+             std::string out(e.MaxSize(f.size(), depth), '\0');
+             const std::size_t n = e.Encode(timestamp, f, depth, spacing,
+                                            std::span(reinterpret_cast<uint8_t*>(out.data()), out.size()));
+             if (n == 0) return std::nullopt;
+             return py::bytes(out.data(), n);
+           }, "timestamp"_a, "frame"_a, "depth"_a, "spacing"_a = 1)
+      .def("reset", &fec::RedEncoder::Reset);
+
+  py::class_<fec::RedReceiver>(m, "RedReceiver")
+      .def(py::init<uint32_t, std::size_t>(), "samples_per_frame"_a = 960, "window"_a = 1024)
+      .def("on_packet", [](fec::RedReceiver& r, uint16_t seq, uint32_t ts, const py::buffer& payload) {
+             py::buffer_info info;
+             std::array<fec::MediaFrame, fec::RedReceiver::kMaxBlocks> frames;
+             const std::size_t n = r.OnPacket(seq, ts, BytesView(payload, info), frames);
+             return Frames(std::span(frames.data(), n));
+           }, "sequence"_a, "timestamp"_a, "payload"_a)
+      .def("mark_delivered", &fec::RedReceiver::MarkDelivered, "sequence"_a)
+      .def("stats", [](const fec::RedReceiver& r) {
+        const auto& s = r.Stats();
+        py::dict d;
+        d["packets"] = s.packets;
+        d["malformed"] = s.malformed;
+        d["primary"] = s.primary;
+        d["recovered"] = s.recovered;
+        d["duplicates"] = s.duplicates;
+        return d;
+      });
+
+  py::class_<fec::FecGroupEncoder>(m, "FecGroupEncoder")
+      .def(py::init<std::size_t, std::size_t, std::size_t>(), "k"_a, "m"_a, "max_payload"_a = 1200)
+      .def_property_readonly("k", &fec::FecGroupEncoder::K)
+      .def_property_readonly("m", &fec::FecGroupEncoder::M)
+      .def("add_frame", [](fec::FecGroupEncoder& e, uint16_t seq, uint32_t ts, const py::buffer& payload) {
+             py::buffer_info info;
+             const std::size_t n = e.AddFrame(seq, ts, BytesView(payload, info));
+             py::list out;
+             for (std::size_t i = 0; i < n; ++i) {
+               const auto r = e.Repair(i);
+               out.append(py::bytes(reinterpret_cast<const char*>(r.data()), r.size()));
+             }
+             return out;
+           }, "sequence"_a, "timestamp"_a, "payload"_a);
+
+  py::class_<fec::FecGroupDecoder>(m, "FecGroupDecoder")
+      .def(py::init<std::size_t, std::size_t, std::size_t>(), "max_payload"_a = 1200, "window"_a = 256,
+           "groups"_a = 16)
+      .def("on_frame", [](fec::FecGroupDecoder& d, uint16_t seq, uint32_t ts, const py::buffer& payload) {
+             py::buffer_info info;
+             std::array<fec::MediaFrame, 255> frames;
+             const std::size_t n = d.OnFrame(seq, ts, BytesView(payload, info), frames);
+             return Frames(std::span(frames.data(), n));
+           }, "sequence"_a, "timestamp"_a, "payload"_a)
+      .def("on_repair", [](fec::FecGroupDecoder& d, const py::buffer& repair) {
+             py::buffer_info info;
+             std::array<fec::MediaFrame, 255> frames;
+             const std::size_t n = d.OnRepair(BytesView(repair, info), frames);
+             return Frames(std::span(frames.data(), n));
+           }, "repair"_a)
+      .def("stats", [](const fec::FecGroupDecoder& d) {
+        const auto& s = d.Stats();
+        py::dict out;
+        out["frames"] = s.frames;
+        out["repairs"] = s.repairs;
+        out["malformed"] = s.malformed;
+        out["recovered"] = s.recovered;
+        out["groups_complete"] = s.groups_complete;
+        return out;
+      });
+
+  m.def("protection_decide",
+        [](double loss_rate, double mean_burst, double rtt_ms, double playout_slack_ms,
+           double max_added_delay_ms, double packet_interval_ms, double media_bitrate_bps,
+           double allowed_bitrate_bps, double target_residual, double packet_overhead_bytes) {
+          const auto d = fec::ProtectionPolicy::Decide(
+              {loss_rate, mean_burst, rtt_ms, playout_slack_ms, max_added_delay_ms, packet_interval_ms,
+               media_bitrate_bps, allowed_bitrate_bps, target_residual, packet_overhead_bytes});
+          py::dict out;
+          out["mode"] = ModeName(d.mode);
+          out["red_depth"] = d.red_depth;
+          out["red_spacing"] = d.red_spacing;
+          out["fec_k"] = d.fec_k;
+          out["fec_m"] = d.fec_m;
+          out["added_delay_ms"] = d.added_delay_ms;
+          out["predicted_residual"] = d.predicted_residual;
+          out["overhead"] = d.overhead;
+          return out;
+        },
+        "loss_rate"_a, "mean_burst"_a, "rtt_ms"_a, "playout_slack_ms"_a, "max_added_delay_ms"_a,
+        "packet_interval_ms"_a, "media_bitrate_bps"_a, "allowed_bitrate_bps"_a, "target_residual"_a, "packet_overhead_bytes"_a = 40.0);
+  m.def("red_residual", &fec::ProtectionPolicy::RedResidual, "loss_rate"_a, "mean_burst"_a, "depth"_a,
+        "spacing"_a);
+  m.def("fec_residual", &fec::ProtectionPolicy::FecResidual, "loss_rate"_a, "mean_burst"_a, "k"_a, "m"_a);
 }
 
 }  // namespace cbcs::bindings
