@@ -5,10 +5,10 @@
 
 namespace cbcs::fec {
 const GaloisField::TableSet& GaloisField::Tables() noexcept {
-  // constexpr so the 64 KiB table lives in .rodata and needs no start-up work or locking.
-  // Built from log/exp tables (x = 2 generates the group) to stay within the compilers'
-  // constant-evaluation step limits.
-  static constexpr TableSet kTables = [] {
+  // Built once on first use (a function-local static: thread-safe, and after that only a
+  // guard check). Not constexpr: the 64 Ki products exceed clang's constant-evaluation
+  // step limit. Products come from log/exp tables (x = 2 generates the group).
+  static const TableSet kTables = [] {
     std::array<uint8_t, 512> exp{};
     std::array<unsigned, 256> log{};
     unsigned x = 1;

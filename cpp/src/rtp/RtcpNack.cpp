@@ -6,17 +6,20 @@
 namespace cbcs::rtp {
 namespace {
 
-// Walks `lost` greedily: each entry takes a PID and every following number within
-// PID+1..PID+16 (consecutive in the input) into its bitmask. Calls emit(pid, blp).
+// Walks `lost` greedily: each entry takes a PID and the following numbers of the input
+// that increase within PID+1..PID+16 into its bitmask. Calls emit(pid, blp).
 template <typename Emit>
 void PackEntries(std::span<const uint16_t> lost, Emit&& emit) {
   std::size_t i = 0;
   while (i < lost.size()) {
     const uint16_t pid = lost[i++];
     uint16_t blp = 0;
+    uint16_t last = 0;
     while (i < lost.size()) {
       const auto diff = static_cast<uint16_t>(lost[i] - pid);
-      if (diff < 1 || diff > 16) break;
+      // Only increasing numbers join the mask, so parsing gives back the input order.
+      if (diff <= last || diff > 16) break;
+      last = diff;
       blp = static_cast<uint16_t>(blp | (1u << (diff - 1)));
       ++i;
     }

@@ -38,6 +38,16 @@ TEST(RtcpNack, PacksAcrossTheSequenceWrap) {
   EXPECT_EQ(std::vector<uint16_t>(parsed.begin(), parsed.begin() + info.lost_count), lost);
 }
 
+TEST(RtcpNack, UnsortedInputComesBackInTheSameOrder) {
+  const std::vector<uint16_t> lost = {0, 7, 2, 4, 7, 8};  // as a fuzzer found it
+  std::vector<uint8_t> out(RtcpNack::BuildSize(lost));
+  ASSERT_EQ(RtcpNack::Build(1, 2, lost, out), out.size());
+  std::array<uint16_t, 64> parsed;
+  RtcpNackInfo info;
+  ASSERT_EQ(RtcpNack::Parse(out, parsed, info), RtcpNackParseStatus::kOk);
+  EXPECT_EQ(std::vector<uint16_t>(parsed.begin(), parsed.begin() + info.lost_count), lost);
+}
+
 TEST(RtcpNack, OtherRtcpIsSkippableAndGarbageRejected) {
   std::array<uint16_t, 4> parsed;
   RtcpNackInfo info;
