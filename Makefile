@@ -47,6 +47,7 @@ stubs: setup
 
 gates: setup
 	$(CBCS) bench jitter --short --gate --json build/bench-jitter.json
+	$(CBCS) bench fec --short --gate --json build/bench-fec.json
 
 test-python: setup
 	$(PY) -m pytest -q

@@ -20,6 +20,9 @@ struct Chain {
 };
 
 constexpr std::size_t kMaxGroup = 24;
+// Chrome caps audio RED at a handful of blocks too; beyond 6 the 14-bit offset and the
+// packet size grow for little gain.
+constexpr std::size_t kMaxRedDepth = 6;
 
 }  // namespace
 
@@ -117,7 +120,7 @@ ProtectionDecision ProtectionPolicy::Decide(const ProtectionInputs& in) noexcept
   none.predicted_residual = p;
   consider(none);
 
-  for (std::size_t depth = 1; depth <= 4; ++depth) {
+  for (std::size_t depth = 1; depth <= kMaxRedDepth; ++depth) {
     for (std::size_t spacing = 1; spacing <= 4; ++spacing) {
       ProtectionDecision d;
       d.mode = ProtectionMode::kRed;
