@@ -341,3 +341,32 @@ def test_red_model_matches_a_simulated_gilbert_elliott_chain() -> None:
     for j in range(1, d + 1):
         unrecovered &= lost[j * s: n - d * s + j * s]
     assert unrecovered.mean() == pytest.approx(_core_red_residual(p, b, d, s), rel=0.1)
+
+
+# --- the recovery simulation behind `cbcs bench fec` -----------------------------------
+
+def test_nack_and_red_recover_real_losses_on_an_emulated_link() -> None:
+    from cbcs.bench import fec as bench
+    from cbcs.media import netsim
+
+    # A short-RTT bursty link where retransmissions fit the playout delay.
+    params = netsim.LinkParams(base_delay_ms=15, jitter_ms=3, loss_rate=0.05, mean_burst=2)
+    frames = 1500
+    base = bench._playout_delay(params, 3, frames)
+    send = np.arange(frames) * bench.FRAME_MS
+    residual: dict[tuple[str, int], tuple[float, float]] = {}
+    for scheme in bench.SCHEMES:
+        if scheme.name == "adaptive":
+            continue
+        res = bench._simulate(params, 3, frames, scheme, base)
+        lost = np.isinf(res.original_ms)
+        for added in (60, 100):
+            missed = res.available_ms > send + base[0] + added
+            residual[(scheme.name, added)] = (float(lost.mean()), float((missed & lost).mean()))
+    network = residual[("none", 60)][0]
+    assert 0.03 < network < 0.08
+    assert residual[("none", 60)][1] == pytest.approx(network)
+    # RTT ~33 ms: a gap seen one packet late, asked for and resent arrives within ~70 ms.
+    assert residual[("NACK", 60)][1] < network / 2
+    assert residual[("NACK", 100)][1] < network / 5
+    assert residual[("RED 2", 60)][1] < residual[("RED 1", 60)][1] < network

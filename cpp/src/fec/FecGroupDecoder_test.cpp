@@ -52,6 +52,22 @@ TEST(FecGroup, RecoversUpToMLostFramesPerGroupWithTimestampsAndLengths) {
   EXPECT_EQ(got, sent);
 }
 
+TEST(FecGroup, RecoversTheFirstFrameOfAStreamStartingJustBeforeTheWrap) {
+  // Found by a property test: the base unwraps to -1, which an empty slot must not match.
+  FecGroupEncoder enc(4, 1, 50);
+  FecGroupDecoder dec(50);
+  std::array<MediaFrame, 255> out;
+  const std::vector<uint8_t> frame = {1, 2, 3};
+  for (int j = 0; j < 4; ++j) {
+    const auto seq = static_cast<uint16_t>(65535 + j);
+    enc.AddFrame(seq, 0, frame);
+    if (j > 0) dec.OnFrame(seq, 0, frame, out);
+  }
+  ASSERT_EQ(dec.OnRepair(enc.Repair(0), out), 1u);
+  EXPECT_EQ(out[0].sequence, 65535);
+  EXPECT_EQ(std::vector<uint8_t>(out[0].payload.begin(), out[0].payload.end()), frame);
+}
+
 TEST(FecGroup, SteadyStateAllocatesNothingAfterTheFirstGroup) {
   FecGroupEncoder enc(4, 2, 200);
   FecGroupDecoder dec(200);

@@ -288,6 +288,21 @@ def _simulate(params: netsim.LinkParams, seed: int, frames: int, scheme: Scheme,
             if 0 <= idx < frames and now < available[idx]:
                 available[idx] = now
 
+    def send_nacks(now: float) -> None:
+        nonlocal wire
+        if not (decision.nack or (scheme.decision is not None and scheme.decision.nack)):
+            return
+        nack_gen.set_rtt(2 * (params.base_delay_ms + 0.5 * params.jitter_ms))
+        nack_gen.set_playout_delay(
+            slack_ms + (scheme.nack_added_ms if scheme.decision else decision.added_ms))
+        lost = nack_gen.nacks(now)
+        if lost:
+            msg = rtp.build_nack(0xCC, 0xCB, lost)
+            wire += len(msg) + NACK_BYTES
+            arr = rev.send(now, len(msg) + NACK_BYTES)
+            if arr is not None:
+                push(arr, "nack", msg)
+
     while events:
         t, _, kind, data = heapq.heappop(events)
         if t > end_ms:
@@ -329,6 +344,7 @@ def _simulate(params: netsim.LinkParams, seed: int, frames: int, scheme: Scheme,
             for seq, ts, payload, _ in frames_out:
                 deliver(fec_dec.on_frame(seq, ts, payload), t)
                 nack_gen.on_packet(seq, t)
+            send_nacks(t)  # a gap is requested as soon as it shows, as libwebrtc does
         elif kind == "repair":
             recovered = fec_dec.on_repair(data)
             deliver(recovered, t)
@@ -336,18 +352,7 @@ def _simulate(params: netsim.LinkParams, seed: int, frames: int, scheme: Scheme,
                 red_rx.mark_delivered(seq)
                 nack_gen.on_packet(seq, t)
         elif kind == "tick":
-            if decision.nack or (scheme.decision is not None and scheme.decision.nack):
-                rtt = 2 * (params.base_delay_ms + 0.5 * params.jitter_ms)
-                nack_gen.set_rtt(rtt)
-                nack_gen.set_playout_delay(slack_ms + (scheme.nack_added_ms if scheme.decision
-                                                       else decision.added_ms))
-                lost = nack_gen.nacks(t)
-                if lost:
-                    msg = rtp.build_nack(0xCC, 0xCB, lost)
-                    wire += len(msg) + NACK_BYTES
-                    arr = rev.send(t, len(msg) + NACK_BYTES)
-                    if arr is not None:
-                        push(arr, "nack", msg)
+            send_nacks(t)
             if t + tick <= frames * FRAME_MS + 1000:
                 push(t + tick, "tick", None)
         elif kind == "nack":

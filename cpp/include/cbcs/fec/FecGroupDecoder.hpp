@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <vector>
@@ -41,7 +42,9 @@ class FecGroupDecoder {
 
  private:
   struct Slot {
-    int64_t seq = -1;
+    // Unwrapped sequence numbers can be negative (a stream that starts just before a
+    // wrap), so "empty" is a value no stream reaches.
+    int64_t seq = std::numeric_limits<int64_t>::min();
   };
   struct Group {
     bool valid = false;
