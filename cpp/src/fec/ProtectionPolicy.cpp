@@ -20,9 +20,9 @@ struct Chain {
 };
 
 constexpr std::size_t kMaxGroup = 24;
-// Chrome caps audio RED at a handful of blocks too; beyond 6 the 14-bit offset and the
-// packet size grow for little gain.
-constexpr std::size_t kMaxRedDepth = 6;
+// RedEncoder's limit. Deeper copies only pay on long bursts; the bitrate cap (checked per
+// candidate) keeps them off thin links.
+constexpr std::size_t kMaxRedDepth = 8;
 
 }  // namespace
 

@@ -253,7 +253,7 @@ def _simulate(params: netsim.LinkParams, seed: int, frames: int, scheme: Scheme,
     sizes = np.clip(rng.normal(FRAME_BYTES, 10, frames), 40, 200).astype(int)
     payloads = [bytes([i % 251]) * int(s) for i, s in enumerate(sizes)]
 
-    red_enc = fec.RedEncoder(max_depth=6, max_spacing=4, payload_type=111)
+    red_enc = fec.RedEncoder(max_depth=8, max_spacing=4, payload_type=111)
     red_rx = fec.RedReceiver(samples_per_frame=SAMPLES_PER_FRAME)
     fec_dec = fec.FecGroupDecoder(max_payload=400, window=512)
     history = fec.RetransmissionHistory(capacity=1024, max_packet_size=1500, max_age_ms=2000)
@@ -418,7 +418,9 @@ def _playout_delay(params: netsim.LinkParams, seed: int, frames: int) -> tuple[f
 
 
 def run_recovery(args: argparse.Namespace, report: Report) -> None:
-    seeds = args.seeds or (1 if args.short else 3)
+    # Loss bursts make one minute of one seed a noisy sample (its network loss ranges from
+    # 3 to 5.5 % on latam-3g): the gate looks at the mean of several seeds.
+    seeds = args.seeds or (3 if args.short else 5)
     seconds = args.seconds or (60.0 if args.short else 120.0)
     frames = int(seconds * 1000 / FRAME_MS)
     send = np.arange(frames) * FRAME_MS
