@@ -370,3 +370,21 @@ def test_nack_and_red_recover_real_losses_on_an_emulated_link() -> None:
     assert residual[("NACK", 60)][1] < network / 2
     assert residual[("NACK", 100)][1] < network / 5
     assert residual[("RED 2", 60)][1] < residual[("RED 1", 60)][1] < network
+
+
+def test_encode_and_decode_into_out_arrays_allocate_nothing_in_the_core() -> None:
+    from cbcs import _core
+
+    rs = ReedSolomon(10, 4)
+    data = np.random.default_rng(2).integers(0, 256, (10, 1200), dtype=np.uint8)
+    parity = np.empty((4, 1200), dtype=np.uint8)
+    out = np.empty_like(data)
+    rs.encode(data, out=parity)
+    shards = _shards(data, parity, {0, 1, 2, 3})
+    rs.decode(shards, out=out)  # fills the decode-matrix cache
+    before = _core.allocation_count()
+    for _ in range(100):
+        rs.encode(data, out=parity)
+        rs.decode(shards, out=out)
+    assert _core.allocation_count() == before
+    np.testing.assert_array_equal(out, data)
