@@ -225,7 +225,7 @@ void register_fec(py::module_& m) {
         }
         return names;
       },
-      "Reed-Solomon kernels this CPU supports, slowest first.");
+      "Reed-Solomon kernels this CPU supports (scalar, ssse3, avx2, avx512bw, gfni order).");
 
   py::class_<fec::NackGenerator>(m, "NackGenerator")
       .def(py::init([](std::size_t max_missing, double packet_interval_ms, double playout_delay_ms,

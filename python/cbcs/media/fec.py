@@ -61,7 +61,10 @@ class ReedSolomon(_core.ReedSolomon):
 
 
 def available_kernels() -> list[str]:
-    """Kernels this CPU runs, slowest first (the last one is what ``"auto"`` picks)."""
+    """Kernels this CPU runs, in the order scalar, ssse3, avx2, avx512bw, gfni.
+
+    ``"auto"`` picks gfni, else avx2, else avx512bw, else ssse3 (see ``GfBestKernel``).
+    """
     return list(_core.gf_kernels())
 
 
