@@ -54,28 +54,32 @@ bool IsUint8(const py::array& arr) {
   return arr.dtype().kind() == 'u' && arr.dtype().itemsize() == 1;
 }
 
+std::string Expected(py::ssize_t ndim, py::ssize_t rows, py::ssize_t len) {
+  const std::string l = len < 0 ? std::string("L") : std::to_string(len);
+  if (ndim == 1) return "uint8[" + l + "]";
+  return "uint8[" + (rows < 0 ? std::string("n") : std::to_string(rows)) + ", " + l + "]";
+}
+
 // Checks a C-contiguous uint8 array of `ndim` dims with the given leading size (-1: any).
-py::array CheckBytes(const py::handle& obj, const char* name, py::ssize_t ndim,
-                     py::ssize_t rows, py::ssize_t len, bool writable) {
-  const std::string expected =
-      ndim == 2 ? "uint8[" + (rows < 0 ? std::string("n") : std::to_string(rows)) + ", " +
-                      (len < 0 ? std::string("L") : std::to_string(len)) + "]"
-                : "uint8[" + (len < 0 ? std::string("L") : std::to_string(len)) + "]";
+// The messages are built only on failure: this runs for every shard of every call.
+py::array CheckBytes(const py::handle& obj, const char* name_prefix, py::ssize_t ndim,
+                     py::ssize_t rows, py::ssize_t len, bool writable, long index = -1) {
+  const auto name = [&] {
+    return std::string(name_prefix) + (index >= 0 ? "[" + std::to_string(index) + "]" : "");
+  };
   if (!py::isinstance<py::array>(obj)) {
-    ThrowFrameError(std::string(name) + ": expected " + expected + " (C-contiguous numpy), got " +
-                    Describe(obj));
+    ThrowFrameError(name() + ": expected " + Expected(ndim, rows, len) +
+                    " (C-contiguous numpy), got " + Describe(obj));
   }
   auto arr = py::reinterpret_borrow<py::array>(obj);
   bool ok = IsUint8(arr) && arr.ndim() == ndim && (arr.flags() & py::array::c_style);
   if (ok && ndim == 2 && rows >= 0 && arr.shape(0) != rows) ok = false;
   if (ok && len >= 0 && arr.shape(ndim - 1) != len) ok = false;
-  if (ok && writable && !arr.writeable()) {
-    ThrowFrameError(std::string(name) + ": expected a writable array");
-  }
   if (!ok) {
-    ThrowFrameError(std::string(name) + ": expected " + expected + " C-contiguous, got " +
+    ThrowFrameError(name() + ": expected " + Expected(ndim, rows, len) + " C-contiguous, got " +
                     Describe(obj));
   }
+  if (writable && !arr.writeable()) ThrowFrameError(name() + ": expected a writable array");
   return arr;
 }
 
@@ -135,10 +139,9 @@ py::array Decode(PyReedSolomon& self, const py::handle& shards_obj, const py::ob
   py::ssize_t len = -1;
   std::size_t present = 0;
   for (std::size_t i = 0; i < total; ++i) {
-    const py::handle item = shards[i];  // the sequence keeps every shard alive
+    const py::object item = shards[i];  // the sequence keeps every shard alive
     if (item.is_none()) continue;
-    const std::string name = "shards[" + std::to_string(i) + "]";
-    py::array a = CheckBytes(item, name.c_str(), 1, -1, len, false);
+    py::array a = CheckBytes(item, "shards", 1, -1, len, false, static_cast<long>(i));
     len = a.shape(0);
     src[i] = static_cast<const uint8_t*>(a.data());
     ++present;
