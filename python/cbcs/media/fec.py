@@ -15,6 +15,12 @@ True
 Arrays must be C-contiguous ``uint8``; anything else raises :class:`cbcs.FrameError`
 (never a silent conversion). More than ``m`` lost shards raises :class:`TooManyLossesError`.
 Work on more than 256 KiB of data releases the GIL. One object may be shared by threads.
+
+The receiver-side classes (:class:`RedReceiver`, :class:`FecGroupDecoder`) hand out
+:data:`Frame` tuples ``(sequence, timestamp, payload, recovered)``: decode ``payload``
+(Opus) and pass ``sequence``, ``timestamp`` and the PCM with the arrival time to
+``JitterBuffer.put``; tell :class:`NackGenerator` about every frame, recovered or not,
+so that it stops asking for it. :func:`decide_protection` picks the sender's scheme.
 """
 
 from __future__ import annotations
