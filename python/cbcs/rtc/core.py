@@ -6,6 +6,7 @@ stats (``CallStats.media_path``/``core``); nothing here emulates a missing piece
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -13,13 +14,14 @@ RedParse = Callable[[bytes], list[tuple[int, bytes]] | None]
 RedBuild = Callable[[int, list[tuple[int, bytes]]], bytes]
 
 
+def _media(name: str) -> Any:
+    """``cbcs.media.<name>`` or None (looked up at run time: builds differ in what they have)."""
+    return getattr(importlib.import_module("cbcs.media"), name, None)
+
+
 def jitter_buffer() -> Any:
     """``cbcs.media.JitterBuffer`` or None."""
-    try:
-        from cbcs.media import JitterBuffer  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return JitterBuffer
+    return _media("JitterBuffer")
 
 
 def red() -> tuple[RedParse, RedBuild] | None:
@@ -28,10 +30,8 @@ def red() -> tuple[RedParse, RedBuild] | None:
     ``parse(payload) -> [(timestamp_offset, data), ...]`` oldest first, primary last (None
     when malformed); ``build(pt, [(offset, data), ..., (0, primary)]) -> payload``.
     """
-    try:
-        from cbcs.media import rtp  # type: ignore[attr-defined]
-        rtp.parse_red  # noqa: B018 - present in this build?
-    except (ImportError, AttributeError):
+    rtp = _media("rtp")
+    if rtp is None or not hasattr(rtp, "parse_red"):
         return None
 
     def parse(payload: bytes) -> list[tuple[int, bytes]] | None:
@@ -49,17 +49,12 @@ def red() -> tuple[RedParse, RedBuild] | None:
 
 def congestion_control() -> tuple[Any, Any] | None:
     """``(FeedbackGenerator, SendSideBwe)`` from ``cbcs.media.cc`` or None."""
-    try:
-        from cbcs.media import FeedbackGenerator, SendSideBwe  # type: ignore[attr-defined]
-    except ImportError:
+    generator, bwe = _media("FeedbackGenerator"), _media("SendSideBwe")
+    if generator is None or bwe is None:
         return None
-    return FeedbackGenerator, SendSideBwe
+    return generator, bwe
 
 
 def denoiser() -> Any:
     """``cbcs.media.Denoiser`` or None."""
-    try:
-        from cbcs.media import Denoiser  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return Denoiser
+    return _media("Denoiser")

@@ -228,8 +228,14 @@ class Peer(_BasePeer):
             _play_aiortc_track(self, transceiver)
             original_rtp = receiver._handle_rtp_packet
 
+            loop_ = asyncio.get_running_loop()
+
             async def guarded_rtp(packet: Any, arrival_time_ms: int) -> None:
+                tseq = packet.extensions.transport_sequence_number
+                if tseq is not None and self.feedback is not None:
+                    self.feedback.on_packet(tseq, loop_.time() * 1000.0)
                 if guard.accept(packet.sequence_number):
+                    self._remote_ssrc = packet.ssrc
                     await original_rtp(packet, arrival_time_ms)
 
             receiver._handle_rtp_packet = guarded_rtp
