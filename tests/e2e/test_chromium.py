@@ -56,3 +56,42 @@ def test_chromium_offer_is_answered_with_fec_and_loopback_only() -> None:
     assert "useinbandfec=1" in answer
     cands = [ln for ln in answer.splitlines() if ln.startswith("a=candidate")]
     assert cands and all(" 127.0.0.1 " in c for c in cands)
+
+
+@pytest.mark.skipif(__import__("cbcs.rtc.core", fromlist=["x"]).congestion_control() is None,
+                    reason="needs cbcs.media SendSideBwe/FeedbackGenerator")
+def test_transport_feedback_both_ways_on_a_thin_link() -> None:
+    """A 28 kbit/s link (less than a voice call sends): our estimator, fed by Chrome's
+    transport-wide feedback, drops within 2 s and takes the Opus bitrate down with it; Chrome's
+    own estimate, fed by ours, comes down from its start value."""
+    from cbcs.rtc import Peer
+
+    async def run() -> tuple[list[float], list[int], list[float], str]:
+        thin = netsim.LinkParams(base_delay_ms=30, jitter_ms=2, bandwidth_bps=28_000,
+                                 queue_ms=400)
+        ours, opus, chrome = [], [], []
+        async with chromium.Browser() as browser:
+            await browser.new_call()
+            peer = Peer(impair=thin, seed=1, ice_addresses=["127.0.0.1"],
+                        loopback_only_remote=True)
+            try:
+                answer = await peer.answer(await browser.offer())
+                await browser.accept(answer)
+                await peer.wait_connected()
+                for _ in range(8):
+                    await asyncio.sleep(1.0)
+                    st = await peer.stats()
+                    ours.append(st.estimated_bandwidth_bps or 0.0)
+                    opus.append(st.opus_bitrate_bps or 0)
+                    for s in (await browser.stats()).values():
+                        if s.get("type") == "candidate-pair" and s.get("availableOutgoingBitrate"):
+                            chrome.append(float(s["availableOutgoingBitrate"]))
+            finally:
+                await peer.close()
+        return ours, opus, chrome, answer
+
+    ours, opus, chrome, answer = asyncio.run(run())
+    assert "transport-cc" in answer
+    assert min(ours[:2]) < 28_000, ours        # within 2 s of the call starting
+    assert opus[-1] <= 16_000, opus            # the encoder follows the estimate
+    assert chrome and chrome[-1] < 0.75 * max(chrome), chrome
