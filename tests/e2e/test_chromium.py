@@ -95,3 +95,37 @@ def test_transport_feedback_both_ways_on_a_thin_link() -> None:
     assert min(ours[:2]) < 28_000, ours        # within 2 s of the call starting
     assert opus[-1] <= 16_000, opus            # the encoder follows the estimate
     assert chrome and chrome[-1] < 0.75 * max(chrome), chrome
+
+
+def test_one_to_one_video_call_vp8() -> None:
+    """Chromium sends a canvas stream and audio; the peer answers with a VP8 test pattern
+    and audio, over an emulated 4G link with loss (aiortc's NACK/PLI repair the video)."""
+    from cbcs.rtc import Peer
+
+    async def run() -> tuple[int, dict[str, float], str]:
+        async with chromium.Browser() as browser:
+            await browser.new_call()
+            peer = Peer(impair="sea-4g", seed=2, ice_addresses=["127.0.0.1"],
+                        loopback_only_remote=True, video=True)
+            try:
+                answer = await peer.answer(await browser.offer(video=True))
+                await browser.accept(answer)
+                await peer.wait_connected()
+                await asyncio.sleep(6.0)
+                stats = await browser.stats()
+                codecs = {s["id"]: s.get("mimeType", "") for s in stats.values()
+                          if s.get("type") == "codec"}
+                video_in = next(s for s in stats.values()
+                                if s.get("type") == "inbound-rtp" and s.get("kind") == "video")
+                return peer.video_frames_received, {
+                    "decoded": float(video_in.get("framesDecoded", 0)),
+                    "vp8": float(codecs.get(video_in.get("codecId", ""), "") == "video/VP8"),
+                }, answer
+            finally:
+                await peer.close()
+
+    server_frames, chrome, answer = asyncio.run(run())
+    assert "VP8/90000" in answer
+    assert server_frames >= 30      # the browser's video decoded on the server (6 s at 30 fps)
+    assert chrome["vp8"] == 1.0
+    assert chrome["decoded"] >= 30  # ours decoded in the browser (6 s at 15 fps)

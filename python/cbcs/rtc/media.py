@@ -7,11 +7,15 @@ import fractions
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame
+
+if TYPE_CHECKING:
+    from av import VideoFrame
 
 RATE = 48000
 FRAME = 960  # 20 ms
@@ -111,3 +115,35 @@ def to_mono_int16(frame: AudioFrame) -> npt.NDArray[np.int16]:
     stereo = flat.reshape(-1, channels).astype(np.int32)
     mixed: npt.NDArray[np.int16] = (stereo.sum(axis=1) // channels).astype(np.int16)
     return mixed
+
+
+class PatternVideoTrack(MediaStreamTrack):
+    """A moving test pattern (VP8-friendly: mostly flat with a moving bar), paced by the loop
+    clock at ``fps``; for one-to-one video calls in tests and demos."""
+
+    kind = "video"
+
+    def __init__(self, width: int = 320, height: int = 240, fps: int = 15) -> None:
+        super().__init__()
+        self.width, self.height, self.fps = width, height, fps
+        self._start: float | None = None
+        self._n = 0
+
+    async def recv(self) -> "VideoFrame":
+        from av import VideoFrame
+        if self.readyState != "live":
+            raise MediaStreamError
+        loop = asyncio.get_running_loop()
+        if self._start is None:
+            self._start = loop.time()
+        wait = self._start + self._n / self.fps - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        img = np.full((self.height, self.width, 3), 40, dtype=np.uint8)
+        x = (self._n * 8) % self.width
+        img[:, x:x + 16] = (230, 200, 30)
+        frame = VideoFrame.from_ndarray(img, format="rgb24")
+        frame.pts = self._n * (90000 // self.fps)
+        frame.time_base = fractions.Fraction(1, 90000)
+        self._n += 1
+        return frame

@@ -28,7 +28,8 @@ from cbcs.rtc import core
 from cbcs.rtc import sdp as sdpmod
 from cbcs.rtc.ice import configure_ice, dropped_datagrams, keep_candidates
 from cbcs.rtc.impair import Impairment
-from cbcs.rtc.media import Fill, PacedAudioTrack, PlayoutRecorder, silence, to_mono_int16, wall_ms
+from cbcs.rtc.media import (Fill, PacedAudioTrack, PatternVideoTrack, PlayoutRecorder, silence,
+                             to_mono_int16, wall_ms)
 from cbcs.rtc.opus import OpusEncoder
 from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
 from cbcs.rtc.send import AudioSender, IdleAudioTrack
@@ -42,7 +43,9 @@ class _BasePeer:
 
     def __init__(self, *, impair: str | netsim.LinkParams | None = None, seed: int = 0,
                  ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
-                 loopback_only_remote: bool = False) -> None:
+                 loopback_only_remote: bool = False, video: bool = False) -> None:
+        self.video = video
+        self.video_frames_received = 0
         self.impairment = Impairment(impair, seed) if impair is not None else None
         self.ice_addresses = ice_addresses
         self.loopback_only_remote = loopback_only_remote
@@ -79,6 +82,11 @@ class _BasePeer:
                 raise sdpmod.SdpError("offer: expected an audio section, got none")
             sender = self.pc.addTrack(self.track)
             self._before_answer(sender, audio[0], offer_sdp)
+            for t in self.pc.getTransceivers():
+                if t.kind == "video" and self.video:
+                    # one-to-one video stays on aiortc's VP8 path (NACK, PLI, REMB)
+                    self.pc.addTrack(PatternVideoTrack())
+                    self._tasks.append(asyncio.ensure_future(self._count_video(t)))
             configure_ice(self.pc, self.ice_addresses,
                           self.impairment.wrap if self.impairment else None)
             await self.pc.setLocalDescription(await self.pc.createAnswer())
@@ -93,6 +101,14 @@ class _BasePeer:
 
     def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
         pass
+
+    async def _count_video(self, transceiver: Any) -> None:
+        try:
+            while True:
+                await transceiver.receiver.track.recv()
+                self.video_frames_received += 1
+        except (MediaStreamError, asyncio.CancelledError):
+            pass
 
     def _after_answer(self, answer: str, offer: str, transceiver: Any) -> str:
         return answer
@@ -189,9 +205,9 @@ class Peer(_BasePeer):
     def __init__(self, *, impair: str | netsim.LinkParams | None = None, seed: int = 0,
                  ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
                  loopback_only_remote: bool = False, start_bitrate_bps: int = 32000,
-                 denoise: bool = False, red_depth: int = 2) -> None:
+                 denoise: bool = False, red_depth: int = 2, video: bool = False) -> None:
         super().__init__(impair=impair, seed=seed, ice_addresses=ice_addresses, fill=fill,
-                         loopback_only_remote=loopback_only_remote)
+                         loopback_only_remote=loopback_only_remote, video=video)
         self.opus = OpusEncoder(start_bitrate_bps)
         self.track = IdleAudioTrack()  # parks aiortc's send loop: AudioSender sends
         self.audio_sender: AudioSender | None = None
