@@ -51,3 +51,12 @@ def test_sent_times_come_from_the_frames_that_carry_onsets() -> None:
         src.block(i * 960, 960, 5000.0 + i * 20.0)
     assert [round(m.sent_ms) for m in src.markers] == [5100, 5600, 6100]
     assert [m.freq for m in src.markers] == list(mk.FREQS[:3])
+
+
+def test_blocks_between_bursts_are_silent_and_bursts_intact() -> None:
+    src = mk.MarkerTrackSource(period_s=0.5, first_s=0.1)
+    whole = np.concatenate([src.block(i * 480, 480, 0.0) for i in range(200)])
+    ref = mk.MarkerTrackSource(period_s=0.5, first_s=0.1)
+    one = ref.block(0, 200 * 480, 0.0)
+    assert np.array_equal(whole, one)
+    assert len(src.markers) == len(ref.markers) == 4

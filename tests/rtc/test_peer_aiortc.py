@@ -44,3 +44,31 @@ def test_audio_flows_both_ways_with_plausible_delay(profile: str | None,
         assert all(base <= d < 600.0 for d in heard), (direction, delays)
     assert stats["packets_received"] > 100
     assert stats["rtt_ms"] is None or stats["rtt_ms"] >= 2 * base - 20
+
+
+def test_call_stats_as_json(aiortc_client: type) -> None:
+    import json
+
+    async def run() -> str:
+        peer = Peer(impair="sea-4g", seed=4, ice_addresses=["127.0.0.1"])
+        client = aiortc_client(first_s=0.5)
+        try:
+            await client.accept(await peer.answer(await client.offer()))
+            await peer.wait_connected()
+            await asyncio.sleep(3.0)
+            return (await peer.stats()).to_json()
+        finally:
+            await client.close()
+            await peer.close()
+
+    doc = json.loads(asyncio.run(run()))
+    for key in ("rtt_ms", "jitter_ms", "loss_before_recovery_pct", "loss_after_recovery_pct",
+                "jitter_buffer_delay_ms", "concealed_pct", "send_bitrate_bps",
+                "estimated_bandwidth_bps", "mos", "core", "link"):
+        assert key in doc, key
+    assert doc["impairment"] == "sea-4g"
+    assert doc["rtt_ms"] is not None and doc["rtt_ms"] >= 2 * 60 - 20  # two base delays
+    assert 10_000 < doc["send_bitrate_bps"] < 200_000
+    assert 1.0 <= doc["mos"] <= 4.5
+    assert doc["link"]["inbound"]["sent"] > 100
+    assert "send:libopus+fec" in doc["core"]
