@@ -1,0 +1,114 @@
+// Target playout delay from quantiles of the relative arrival delay, with forgetting.
+#include "cbcs/jitter/DelayManager.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace cbcs::jitter {
+
+DelayManager::DelayManager(const JitterConfig& config)
+    : hist_(kBins, 0.0),
+      forget_ms_(config.forget_ms),
+      margin_ms_(config.margin_ms),
+      min_delay_ms_(config.min_delay_ms),
+      max_delay_ms_(config.max_delay_ms) {
+  high_.q = config.quantile;
+  low_.q = kLowQuantile;
+}
+
+void DelayManager::Reset() noexcept {
+  std::fill(hist_.begin(), hist_.end(), 0.0);
+  total_ = 0.0;
+  weight_ = 1.0;
+  has_data_ = false;
+  high_.k = low_.k = 0;
+  high_.below = low_.below = 0.0;
+}
+
+void DelayManager::Shift(double shift_ms) noexcept { anchor_ += shift_ms; }
+
+void DelayManager::Update(double relative_ms, double duration_ms) noexcept {
+  if (!std::isfinite(relative_ms)) return;
+  if (!has_data_) {
+    anchor_ = std::floor(relative_ms);
+    has_data_ = true;
+  }
+  // Forgetting in time, not per packet, so 60 ms packets forget as fast as 10 ms ones.
+  weight_ *= std::exp(std::max(duration_ms, 1.0) / forget_ms_);
+  if (weight_ > 1e200) Renormalize();
+  const double pos = relative_ms - anchor_ + kAnchorBin;
+  const int bin = pos <= 0 ? 0 : pos >= kBins - 1 ? kBins - 1 : static_cast<int>(pos);
+  hist_[bin] += weight_;
+  total_ += weight_;
+  if (bin < high_.k) high_.below += weight_;
+  if (bin < low_.k) low_.below += weight_;
+  Rebalance(high_);
+  Rebalance(low_);
+  if (low_.k < kBins / 8 || low_.k > kBins * 3 / 8) Recenter();
+}
+
+void DelayManager::Rebalance(Tracker& t) noexcept {
+  const double goal = t.q * total_;
+  while (t.k < kBins - 1 && t.below + hist_[t.k] < goal) {
+    t.below += hist_[t.k];
+    ++t.k;
+  }
+  while (t.k > 0 && t.below >= goal) {
+    --t.k;
+    t.below -= hist_[t.k];
+  }
+  if (t.below < 0) t.below = 0;
+}
+
+void DelayManager::Recompute(Tracker& t) noexcept {
+  double below = 0.0;
+  for (int i = 0; i < t.k; ++i) below += hist_[i];
+  t.below = below;
+  Rebalance(t);
+}
+
+void DelayManager::Renormalize() noexcept {
+  // Rare (once in tens of minutes): scale everything down so weights stay finite.
+  const double scale = 1.0 / weight_;
+  for (double& h : hist_) h *= scale;
+  total_ *= scale;
+  weight_ = 1.0;
+  Recompute(high_);
+  Recompute(low_);
+}
+
+void DelayManager::Recenter() noexcept {
+  // Sender clock drift moves the whole distribution; keep it inside the histogram.
+  const int shift = low_.k - kAnchorBin;  // > 0: move contents down
+  if (shift > 0) {
+    double edge = 0.0;
+    for (int i = 0; i <= shift && i < kBins; ++i) edge += hist_[i];
+    std::memmove(hist_.data(), hist_.data() + shift, (kBins - shift) * sizeof(double));
+    std::fill(hist_.end() - shift, hist_.end(), 0.0);
+    hist_[0] = edge;
+  } else if (shift < 0) {
+    const int s = -shift;
+    double edge = 0.0;
+    for (int i = kBins - 1 - s; i < kBins; ++i) edge += hist_[i];
+    std::memmove(hist_.data() + s, hist_.data(), (kBins - s) * sizeof(double));
+    std::fill(hist_.begin(), hist_.begin() + s, 0.0);
+    hist_[kBins - 1] = edge;
+  }
+  anchor_ += shift;
+  high_.k = std::clamp(high_.k - shift, 0, kBins - 1);
+  low_.k = std::clamp(low_.k - shift, 0, kBins - 1);
+  Recompute(high_);
+  Recompute(low_);
+}
+
+double DelayManager::HighRelativeMs() const noexcept { return BinValue(high_.k); }
+double DelayManager::LowRelativeMs() const noexcept { return BinValue(low_.k); }
+
+double DelayManager::TargetRelativeMs() const noexcept {
+  const double low = LowRelativeMs();
+  const double t = HighRelativeMs() + margin_ms_;
+  return std::clamp(t, low + min_delay_ms_, low + max_delay_ms_);
+}
+
+}  // namespace cbcs::jitter
