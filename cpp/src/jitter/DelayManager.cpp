@@ -24,11 +24,16 @@ void DelayManager::Reset() noexcept {
   has_data_ = false;
   high_.k = low_.k = 0;
   high_.below = low_.below = 0.0;
+  drift_count_ = 0;
+  slope_ = 0.0;
 }
 
-void DelayManager::Shift(double shift_ms) noexcept { anchor_ += shift_ms; }
+void DelayManager::Shift(double shift_ms) noexcept {
+  anchor_ += shift_ms;
+  drift_count_ = 0;  // the old points belong to the old timeline
+}
 
-void DelayManager::Update(double relative_ms, double duration_ms) noexcept {
+void DelayManager::Update(double relative_ms, double duration_ms, double arrival_ms) noexcept {
   if (!std::isfinite(relative_ms)) return;
   if (!has_data_) {
     anchor_ = std::floor(relative_ms);
@@ -46,6 +51,20 @@ void DelayManager::Update(double relative_ms, double duration_ms) noexcept {
   Rebalance(high_);
   Rebalance(low_);
   if (low_.k < kBins / 8 || low_.k > kBins * 3 / 8) Recenter();
+
+  if (drift_count_ == 0 || arrival_ms >= next_drift_ms_ || arrival_ms < next_drift_ms_ - 2000.0) {
+    if (drift_count_ == kDriftPoints) {
+      for (int i = 1; i < kDriftPoints; ++i) drift_points_[i - 1] = drift_points_[i];
+      --drift_count_;
+    }
+    drift_points_[drift_count_++] = LowRelativeMs();
+    next_drift_ms_ = arrival_ms + 1000.0;
+    if (drift_count_ >= 6) {
+      const double s = (drift_points_[drift_count_ - 1] - drift_points_[0]) /
+                       (1000.0 * (drift_count_ - 1));
+      slope_ = std::clamp(s, -kMaxDrift, kMaxDrift);
+    }
+  }
 }
 
 void DelayManager::Rebalance(Tracker& t) noexcept {
@@ -107,7 +126,7 @@ double DelayManager::LowRelativeMs() const noexcept { return BinValue(low_.k); }
 
 double DelayManager::TargetRelativeMs() const noexcept {
   const double low = LowRelativeMs();
-  const double t = HighRelativeMs() + margin_ms_;
+  const double t = HighRelativeMs() + margin_ms_ + slope_ * forget_ms_;
   return std::clamp(t, low + min_delay_ms_, low + max_delay_ms_);
 }
 

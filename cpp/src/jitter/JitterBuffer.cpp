@@ -156,7 +156,7 @@ PutStatus JitterBuffer::Put(int64_t seq, int64_t timestamp, const int16_t* pcm, 
     reorder_wait_ms_ = std::max(reorder_wait_ms_, std::min(40.0, arrival_ms - highest_arrival_));
     if (useq < first_seq_) first_seq_ = useq;
   }
-  delay_.Update(relative, n * 1000.0 / fs_);
+  delay_.Update(relative, n * 1000.0 / fs_, arrival_ms);
 
   if (started_ && uts + n <= pos_) {
     ++stats_.late_packets;
@@ -328,9 +328,13 @@ Playout JitterBuffer::Get(double now_ms) noexcept {
       std::memcpy(work_.data(), hist_.data(), history_ * sizeof(int16_t));
       const int got = packets_.Read(pos_, max_read_, work_.data() + history_);
       const bool force = std::fabs(in.excess_ms) > 80.0;
-      int consumed = op == Operation::kAccelerate
-                         ? stretch_.Accelerate(work_.data(), history_, got, out_.data(), force)
-                         : stretch_.PreemptiveExpand(work_.data(), history_, got, out_.data(), force);
+      // Remove or add at most the delay error (but at least the shortest period).
+      const int limit = std::max(stretch_.MinLag(),
+                                 static_cast<int>(std::fabs(in.excess_ms) * fs_ / 1000.0));
+      int consumed =
+          op == Operation::kAccelerate
+              ? stretch_.Accelerate(work_.data(), history_, got, out_.data(), force, limit)
+              : stretch_.PreemptiveExpand(work_.data(), history_, got, out_.data(), force, limit);
       if (consumed > 0) {
         SetHistory(work_.data() + consumed);
         packets_.MarkRead(pos_, pos_ + consumed);

@@ -22,8 +22,8 @@ void TimeStretch::CrossFade(const int16_t* a, const int16_t* b, int16_t* out) co
 }
 
 int TimeStretch::Accelerate(const int16_t* x, int history, int available, int16_t* out,
-                            bool force) noexcept {
-  const int hi = std::min(max_lag_, available - block_);
+                            bool force, int limit) noexcept {
+  const int hi = std::min({max_lag_, available - block_, limit});
   if (hi < min_lag_) return 0;
   const LagMatch m = pitch_.Search(x, history + available, history, block_, min_lag_, hi, +1);
   if (!force && m.correlation < kMinCorrelation && m.energy > kQuietEnergy) return 0;
@@ -33,8 +33,8 @@ int TimeStretch::Accelerate(const int16_t* x, int history, int available, int16_
 }
 
 int TimeStretch::PreemptiveExpand(const int16_t* x, int history, int available, int16_t* out,
-                                  bool force) noexcept {
-  const int hi = std::min({max_lag_, block_ * 9 / 10, history});
+                                  bool force, int limit) noexcept {
+  const int hi = std::min({max_lag_, block_ * 9 / 10, history, limit});
   if (hi < min_lag_ || available < block_) return 0;
   const LagMatch m = pitch_.Search(x, history + block_, history, block_, min_lag_, hi, -1);
   if (!force && m.correlation < kMinCorrelation && m.energy > kQuietEnergy) return 0;

@@ -17,12 +17,18 @@ namespace cbcs::jitter {
 //
 // Rising is fast by construction: a spike adds heavy fresh mass above the quantile. Falling
 // is slow: old spike mass must decay below 1 - quantile, a few forget_ms.
+//
+// Sender clock drift makes r a ramp (+-10 ms per second at 1 %). An exponentially
+// forgetting quantile of a ramp lags it by slope * forget_ms, which would leave playout
+// chasing a target that is always behind; the slope of the low quantile over the last
+// ten seconds estimates the drift and the target is moved forward by that lag.
 class DelayManager {
  public:
   explicit DelayManager(const JitterConfig& config);
 
-  // One packet of `duration_ms` whose relative arrival delay is `relative_ms`.
-  void Update(double relative_ms, double duration_ms) noexcept;
+  // One packet of `duration_ms` that arrived at `arrival_ms` with relative arrival delay
+  // `relative_ms`.
+  void Update(double relative_ms, double duration_ms, double arrival_ms) noexcept;
   // Forget everything (new stream).
   void Reset() noexcept;
   // Moves the whole distribution by shift_ms (a stream reset keeps its jitter profile).
@@ -37,7 +43,12 @@ class DelayManager {
   // Buffering target: TargetRelativeMs() - LowRelativeMs().
   double TargetDelayMs() const noexcept { return TargetRelativeMs() - LowRelativeMs(); }
 
+  // Estimated drift of the relative delay, ms per ms (0 until 5 s of packets).
+  double DriftSlope() const noexcept { return slope_; }
+
   static constexpr int kBins = 4096;
+  static constexpr int kDriftPoints = 11;       // one per second
+  static constexpr double kMaxDrift = 0.02;
   static constexpr double kLowQuantile = 0.02;
 
  private:
@@ -65,6 +76,10 @@ class DelayManager {
   double margin_ms_;
   double min_delay_ms_;
   double max_delay_ms_;
+  double drift_points_[kDriftPoints] = {};
+  int drift_count_ = 0;
+  double next_drift_ms_ = 0.0;
+  double slope_ = 0.0;
 };
 
 }  // namespace cbcs::jitter

@@ -20,11 +20,12 @@ class TimeStretch {
   // samples from the read position. Writes `block` samples to out and returns the source
   // samples consumed, or 0 when the audio is not periodic enough to stretch cleanly
   // (unless force). The shortest period is 2.5 ms, the longest 15 ms (accelerate) or
-  // 90 % of a block (preemptive expand).
-  int Accelerate(const int16_t* x, int history, int available, int16_t* out,
-                 bool force) noexcept;
+  // 90 % of a block (preemptive expand), and never more than limit (so a stretch does
+  // not overshoot the delay it is correcting).
+  int Accelerate(const int16_t* x, int history, int available, int16_t* out, bool force,
+                 int limit) noexcept;
   int PreemptiveExpand(const int16_t* x, int history, int available, int16_t* out,
-                       bool force) noexcept;
+                       bool force, int limit) noexcept;
 
   int MinLag() const noexcept { return min_lag_; }
   int MaxLag() const noexcept { return max_lag_; }
