@@ -1,2 +1,4 @@
-"""Typed wrappers over the C++ media core."""
+"""Typed wrappers over the C++ media core. One import line per area."""
+
+from cbcs.media import netsim, quality
 from cbcs.media.jitter import JitterBuffer, JitterStats, Playout, PlayoutKind, PutStatus
