@@ -65,6 +65,24 @@ def make_trace(kind: str, seed: int, seconds: float = 60.0, frame_ms: int = 20,
     rng = np.random.default_rng(seed)
     n = int(seconds * 1000 / frame_ms)
     send = np.arange(n) * float(frame_ms) + 1000.0
+    if kind.startswith("net:"):
+        # The project's link emulator: a profile name or family of the benchmark.
+        from cbcs.media import netsim
+        name = kind[4:]
+        fams = {
+            "gauss": netsim.LinkParams(base_delay_ms=80, jitter_ms=20),
+            "spike": netsim.LinkParams(base_delay_ms=80, jitter_ms=20,
+                                       jitter_distribution="heavy_tailed"),
+            "ge": netsim.LinkParams(base_delay_ms=80, loss_rate=0.05, mean_burst=2.5),
+            "gauss+ge": netsim.LinkParams(base_delay_ms=80, jitter_ms=20, loss_rate=0.05,
+                                          mean_burst=2.5),
+            "spike+ge": netsim.LinkParams(base_delay_ms=80, jitter_ms=20,
+                                          jitter_distribution="heavy_tailed",
+                                          loss_rate=0.05, mean_burst=2.5),
+        }
+        link = netsim.Link(fams.get(name, name), seed=seed)  # type: ignore[arg-type]
+        arrival = link.transmit(send, 120)
+        return Trace(send, arrival, frame_ms)
     if "spike" in kind:
         d = spikes(n, rng, frame_ms=frame_ms)
     elif "gauss" in kind:
@@ -181,7 +199,9 @@ if __name__ == "__main__":
     for a in sys.argv[1:]:
         key, v = a.split("=")
         kw[key] = float(v)
-    for kind in ["gauss", "spike", "ge", "gauss+ge", "spike+ge"]:
+    kinds = ["gauss", "spike", "ge", "gauss+ge", "spike+ge"]
+    kinds += ["net:" + k for k in kinds] + ["net:lan", "net:sea-4g", "net:latam-3g", "net:cross-border", "net:worst"]
+    for kind in kinds:
         for seed in (1, 2):
             r = run(make_trace(kind, seed), **kw)
             bound = max(r.oracle + 20, 1.15 * r.oracle)
