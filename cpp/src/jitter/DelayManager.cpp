@@ -25,20 +25,29 @@ void DelayManager::Reset() noexcept {
   high_.k = low_.k = 0;
   high_.below = low_.below = 0.0;
   drift_count_ = 0;
+  bucket_open_ = false;
   slope_ = 0.0;
+  trend_base_ = 0.0;
 }
 
 void DelayManager::Shift(double shift_ms) noexcept {
   anchor_ += shift_ms;
   drift_count_ = 0;  // the old points belong to the old timeline
+  bucket_open_ = false;
 }
 
 void DelayManager::Update(double relative_ms, double duration_ms, double arrival_ms) noexcept {
   if (!std::isfinite(relative_ms)) return;
+  if (!std::isfinite(arrival_ms)) arrival_ms = last_arrival_ms_;
   if (!has_data_) {
     anchor_ = std::floor(relative_ms);
     has_data_ = true;
+    trend_ref_ms_ = last_arrival_ms_ = arrival_ms;
+    trend_base_ = 0.0;
   }
+  last_arrival_ms_ = std::max(last_arrival_ms_, arrival_ms);
+  UpdateDrift(relative_ms, arrival_ms);
+  relative_ms -= TrendAt(arrival_ms);
   // Forgetting in time, not per packet, so 60 ms packets forget as fast as 10 ms ones.
   weight_ *= std::exp(std::max(duration_ms, 1.0) / forget_ms_);
   if (weight_ > 1e200) Renormalize();
@@ -51,20 +60,46 @@ void DelayManager::Update(double relative_ms, double duration_ms, double arrival
   Rebalance(high_);
   Rebalance(low_);
   if (low_.k < kBins / 8 || low_.k > kBins * 3 / 8) Recenter();
+}
 
-  if (drift_count_ == 0 || arrival_ms >= next_drift_ms_ || arrival_ms < next_drift_ms_ - 2000.0) {
+void DelayManager::UpdateDrift(double relative_ms, double arrival_ms) noexcept {
+  // Minimum raw relative delay per second of arrival time: jitter and queueing only add
+  // delay, so minima follow the clock drift (and nothing fed back from the histogram).
+  if (drift_count_ > 0 && arrival_ms < next_drift_ms_ && arrival_ms > next_drift_ms_ - 2000.0) {
+    bucket_min_ = std::min(bucket_min_, relative_ms);
+    return;
+  }
+  if (drift_count_ > 0 && arrival_ms > next_drift_ms_ + 5000.0) drift_count_ = -1;  // DTX gap
+  if (drift_count_ >= 0 && bucket_open_) {
     if (drift_count_ == kDriftPoints) {
       for (int i = 1; i < kDriftPoints; ++i) drift_points_[i - 1] = drift_points_[i];
       --drift_count_;
     }
-    drift_points_[drift_count_++] = LowRelativeMs();
-    next_drift_ms_ = arrival_ms + 1000.0;
-    if (drift_count_ >= 6) {
-      const double s = (drift_points_[drift_count_ - 1] - drift_points_[0]) /
-                       (1000.0 * (drift_count_ - 1));
-      slope_ = std::clamp(s, -kMaxDrift, kMaxDrift);
-    }
+    drift_points_[drift_count_++] = bucket_min_;
+  } else {
+    drift_count_ = 0;
   }
+  bucket_open_ = true;
+  bucket_min_ = relative_ms;
+  next_drift_ms_ = arrival_ms + 1000.0;
+  if (drift_count_ < 6) return;
+  // Least-squares slope over evenly spaced points (x = 0..m-1 seconds).
+  const int m = drift_count_;
+  const double mx = (m - 1) / 2.0;
+  double my = 0.0;
+  for (int i = 0; i < m; ++i) my += drift_points_[i];
+  my /= m;
+  double sxy = 0.0, sxx = 0.0;
+  for (int i = 0; i < m; ++i) {
+    sxy += (i - mx) * (drift_points_[i] - my);
+    sxx += (i - mx) * (i - mx);
+  }
+  const double slope = std::clamp(sxy / sxx / 1000.0, -kMaxDrift, kMaxDrift);
+  // Re-anchor the trend at the latest arrival so the change of slope does not move
+  // anything already in the histogram.
+  trend_base_ = TrendAt(last_arrival_ms_);
+  trend_ref_ms_ = last_arrival_ms_;
+  slope_ = slope;
 }
 
 void DelayManager::Rebalance(Tracker& t) noexcept {
@@ -121,12 +156,16 @@ void DelayManager::Recenter() noexcept {
   Recompute(low_);
 }
 
-double DelayManager::HighRelativeMs() const noexcept { return BinValue(high_.k); }
-double DelayManager::LowRelativeMs() const noexcept { return BinValue(low_.k); }
+double DelayManager::HighRelativeMs() const noexcept {
+  return BinValue(high_.k) + TrendAt(last_arrival_ms_);
+}
+double DelayManager::LowRelativeMs() const noexcept {
+  return BinValue(low_.k) + TrendAt(last_arrival_ms_);
+}
 
 double DelayManager::TargetRelativeMs() const noexcept {
   const double low = LowRelativeMs();
-  const double t = HighRelativeMs() + margin_ms_ + slope_ * forget_ms_;
+  const double t = HighRelativeMs() + margin_ms_;
   return std::clamp(t, low + min_delay_ms_, low + max_delay_ms_);
 }
 

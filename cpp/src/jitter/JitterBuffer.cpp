@@ -315,7 +315,16 @@ Playout JitterBuffer::Get(double now_ms) noexcept {
   in.newer_buffered = newer >= 0;
   in.newer_age_ms = newer >= 0 ? now_ms - packets_.At(newer).arrival_ms : 0.0;
   in.reorder_wait_ms = reorder_wait_ms_;
-  in.excess_ms = delay - target;
+  // The next packet to arrive is needed as soon as a block reaches into it: with the read
+  // position c samples before the end of the buffered audio, that is Ms(c mod block)
+  // before its own timestamp would be played. Stretching leaves pos_ off the packet grid,
+  // so steer this effective delay, not the raw one.
+  if (avail > 0) {
+    const int contiguous = packets_.Read(pos_, std::numeric_limits<int>::max(), nullptr);
+    in.excess_ms = delay - Ms(contiguous % n) - target;
+  } else {
+    in.excess_ms = delay - target;
+  }
   // Reordering evidence fades over about 10 s.
   reorder_wait_ms_ *= 0.999;
   Operation op = decision_.Decide(in);

@@ -18,10 +18,11 @@ namespace cbcs::jitter {
 // Rising is fast by construction: a spike adds heavy fresh mass above the quantile. Falling
 // is slow: old spike mass must decay below 1 - quantile, a few forget_ms.
 //
-// Sender clock drift makes r a ramp (+-10 ms per second at 1 %). An exponentially
-// forgetting quantile of a ramp lags it by slope * forget_ms, which would leave playout
-// chasing a target that is always behind; the slope of the low quantile over the last
-// ten seconds estimates the drift and the target is moved forward by that lag.
+// Sender clock drift makes r a ramp (+-10 ms per second at 1 %). Quantiles of a ramp
+// under forgetting lag it (by seconds' worth of the slope), which would leave playout
+// chasing a target that is always behind. So the drift is estimated (least-squares slope
+// of per-second minima over the last ten seconds) and values enter the histogram
+// detrended; queries add the trend back at the latest arrival time.
 class DelayManager {
  public:
   explicit DelayManager(const JitterConfig& config);
@@ -76,10 +77,18 @@ class DelayManager {
   double margin_ms_;
   double min_delay_ms_;
   double max_delay_ms_;
+  double TrendAt(double t) const noexcept { return trend_base_ + slope_ * (t - trend_ref_ms_); }
+  void UpdateDrift(double relative_ms, double arrival_ms) noexcept;
+
   double drift_points_[kDriftPoints] = {};
   int drift_count_ = 0;
+  bool bucket_open_ = false;
+  double bucket_min_ = 0.0;
   double next_drift_ms_ = 0.0;
   double slope_ = 0.0;
+  double trend_base_ = 0.0;    // trend value at trend_ref_ms_
+  double trend_ref_ms_ = 0.0;
+  double last_arrival_ms_ = 0.0;
 };
 
 }  // namespace cbcs::jitter
