@@ -32,8 +32,8 @@ class DecisionLogic {
  public:
   static constexpr double kAccelStartMs = 10.0;
   static constexpr double kAccelStopMs = 2.5;
-  static constexpr double kExpandStartMs = 5.0;
-  static constexpr double kExpandStopMs = 1.0;
+  static constexpr double kExpandStartMs = 2.0;
+  static constexpr double kExpandStopMs = -1.0;
 
   Operation Decide(const DecisionInput& in) noexcept;
   void Reset() noexcept { accelerating_ = expanding_ = false; }
