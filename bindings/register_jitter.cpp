@@ -115,20 +115,34 @@ class PyJitterBuffer {
     return static_cast<int>(PutStatus::kInvalid);
   }
 
+  // Python int or anything with __index__ (numpy integers); floats and strings are not.
+  static bool AsInteger(py::handle h, long long* out) {
+    PyObject* obj = h.ptr();
+    PyObject* owned = nullptr;
+    if (!PyLong_Check(obj)) {
+      if (!PyIndex_Check(obj)) return false;
+      owned = PyNumber_Index(obj);
+      if (owned == nullptr) {
+        PyErr_Clear();
+        return false;
+      }
+      obj = owned;
+    }
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    Py_XDECREF(owned);
+    if (overflow != 0 || (v == -1 && PyErr_Occurred())) {
+      PyErr_Clear();
+      return false;
+    }
+    *out = v;
+    return true;
+  }
+
   // Per-packet: every kind of garbage is a counted INVALID, never an exception.
   int PutChecked(py::handle seq_h, py::handle ts_h, py::handle pcm_h, py::handle arrival_h) {
-    if (!PyLong_Check(seq_h.ptr()) || !PyLong_Check(ts_h.ptr())) return Invalid();
-    int overflow = 0;
-    const long long seq = PyLong_AsLongLongAndOverflow(seq_h.ptr(), &overflow);
-    if (overflow != 0 || (seq == -1 && PyErr_Occurred())) {
-      PyErr_Clear();
-      return Invalid();
-    }
-    const long long ts = PyLong_AsLongLongAndOverflow(ts_h.ptr(), &overflow);
-    if (overflow != 0 || (ts == -1 && PyErr_Occurred())) {
-      PyErr_Clear();
-      return Invalid();
-    }
+    long long seq = 0, ts = 0;
+    if (!AsInteger(seq_h, &seq) || !AsInteger(ts_h, &ts)) return Invalid();
     double arrival = 0.0;
     if (PyFloat_Check(arrival_h.ptr())) {
       arrival = PyFloat_AS_DOUBLE(arrival_h.ptr());

@@ -66,7 +66,9 @@ JitterBuffer::JitterBuffer(const JitterConfig& config)
       seen_(kSeenSize, kNoSeq) {}
 
 int64_t JitterBuffer::TsAt(double ms) const noexcept {
-  return static_cast<int64_t>(std::floor(ms * fs_ / 1000.0));
+  const double ts = std::floor(ms * fs_ / 1000.0);
+  constexpr double kLimit = 4.0e18;  // inside int64, far beyond any real timeline
+  return static_cast<int64_t>(std::clamp(ts, -kLimit, kLimit));
 }
 
 double JitterBuffer::TargetDelayMs() const noexcept {
@@ -259,7 +261,9 @@ void JitterBuffer::Account(Playout& p, int concealed_samples) noexcept {
 }
 
 Playout JitterBuffer::Get(double now_ms) noexcept {
-  if (!std::isfinite(now_ms)) now_ms = last_now_ + 10.0;
+  if (!std::isfinite(now_ms) || now_ms < -kMaxTimeMs || now_ms > kMaxTimeMs) {
+    now_ms = last_now_ + 10.0;
+  }
   last_now_ = now_ms;
   Playout p;
   p.pcm = out_.data();

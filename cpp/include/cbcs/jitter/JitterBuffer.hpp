@@ -43,7 +43,8 @@ class JitterBuffer {
   void CountInvalid() noexcept { ++stats_.invalid_packets; }
 
   // The next 10 ms block; call every 10 ms. The pcm pointer stays valid until the next
-  // Get. A non-finite now_ms is taken as 10 ms after the previous call.
+  // Get. A non-finite now_ms (or one beyond +-1e12) is taken as 10 ms after the previous
+  // call.
   Playout Get(double now_ms) noexcept;
 
   JitterStats Stats() const noexcept;
