@@ -8,10 +8,11 @@ namespace cbcs::jitter {
 namespace {
 
 void Autocorrelation(const int16_t* x, int n, std::array<double, ComfortNoise::kOrder + 1>& r) {
+  // int16 products summed in int64 are exact and vectorise well.
   for (int lag = 0; lag <= ComfortNoise::kOrder; ++lag) {
-    double s = 0.0;
-    for (int i = lag; i < n; ++i) s += static_cast<double>(x[i]) * x[i - lag];
-    r[lag] = s / n;
+    int64_t s = 0;
+    for (int i = lag; i < n; ++i) s += static_cast<int32_t>(x[i]) * x[i - lag];
+    r[lag] = static_cast<double>(s) / n;
   }
 }
 
@@ -62,7 +63,11 @@ void ComfortNoise::Observe(const int16_t* x, int n) noexcept {
   if (n <= kOrder) return;
   double e = 0.0;
   for (int i = 0; i < n; ++i) e += static_cast<double>(x[i]) * x[i];
-  e /= n;
+  Observe(x, n, e / n);
+}
+
+void ComfortNoise::Observe(const int16_t* x, int n, double e) noexcept {
+  if (n <= kOrder) return;
   // Minimum statistics: follow drops at once, rise slowly (about 3 dB per second at
   // 10 ms blocks) so speech does not lift the floor but a louder room eventually does.
   if (floor_ < 0 || e < floor_) {
@@ -70,7 +75,9 @@ void ComfortNoise::Observe(const int16_t* x, int n) noexcept {
   } else {
     floor_ = std::min(e, floor_ * 1.007 + 1e-3);
   }
-  if (e <= floor_ * 2.0 && (++floor_blocks_ & 3) == 1) {
+  // The shape changes slowly: refit from one floor block in sixteen (keeps the per-block
+  // cost of playout low even when everything is background noise).
+  if (e <= floor_ * 2.0 && (++floor_blocks_ & 15) == 1) {
     std::array<double, kOrder + 1> r{};
     Autocorrelation(x, n, r);
     const bool first = bg_r_[0] <= 0.0;

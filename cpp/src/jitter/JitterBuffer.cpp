@@ -59,7 +59,8 @@ JitterBuffer::JitterBuffer(const JitterConfig& config)
       expand_(config.sample_rate, config.sample_rate * 40 / 1000),
       merge_(config.sample_rate),
       out_(static_cast<size_t>(block_)),
-      hist_(static_cast<size_t>(history_)),
+      hist_(static_cast<size_t>(4 * history_ + block_)),
+      hist_end_(history_),
       work_(static_cast<size_t>(history_ + max_read_ + block_)),
       conceal_(static_cast<size_t>(3 * block_)),
       noise_(static_cast<size_t>(3 * block_)),
@@ -199,22 +200,45 @@ PutStatus JitterBuffer::Put(int64_t seq, int64_t timestamp, const int16_t* pcm, 
 }
 
 void JitterBuffer::PushHistory(const int16_t* x, int n) noexcept {
+  // Append-only window: the last history_ samples end at hist_end_. Moving them back to
+  // the front happens once every few blocks, not on every block.
   if (n >= history_) {
     std::memcpy(hist_.data(), x + n - history_, history_ * sizeof(int16_t));
+    hist_end_ = history_;
     return;
   }
-  std::memmove(hist_.data(), hist_.data() + n, (history_ - n) * sizeof(int16_t));
-  std::memcpy(hist_.data() + history_ - n, x, n * sizeof(int16_t));
+  if (hist_end_ + n > static_cast<int>(hist_.size())) {
+    std::memmove(hist_.data(), hist_.data() + hist_end_ - history_, history_ * sizeof(int16_t));
+    hist_end_ = history_;
+  }
+  std::memcpy(hist_.data() + hist_end_, x, n * sizeof(int16_t));
+  hist_end_ += n;
 }
 
 void JitterBuffer::SetHistory(const int16_t* x) noexcept {
   std::memcpy(hist_.data(), x, history_ * sizeof(int16_t));
+  hist_end_ = history_;
+}
+
+float JitterBuffer::MeanSquare(const int16_t* x, int n) noexcept {
+  // Four partial sums so the compiler can vectorise without reassociating a single chain.
+  float a = 0.0f, b = 0.0f, c = 0.0f, d = 0.0f;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const float x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
+    a += x0 * x0;
+    b += x1 * x1;
+    c += x2 * x2;
+    d += x3 * x3;
+  }
+  for (; i < n; ++i) a += static_cast<float>(x[i]) * static_cast<float>(x[i]);
+  return n > 0 ? (a + b + c + d) / static_cast<float>(n) : 0.0f;
 }
 
 void JitterBuffer::BeginConcealment() noexcept {
   if (concealing_) return;
   concealing_ = true;
-  expand_.Start(hist_.data(), history_);
+  expand_.Start(History(), history_);
   background_.UseBackground();
   // Concealment that starts in near-silence is a pause (DTX) or lost silence: play the
   // background noise, not a repeated period of it.
@@ -338,7 +362,7 @@ Playout JitterBuffer::Get(double now_ms) noexcept {
   switch (op) {
     case Operation::kAccelerate:
     case Operation::kPreemptiveExpand: {
-      std::memcpy(work_.data(), hist_.data(), history_ * sizeof(int16_t));
+      std::memcpy(work_.data(), History(), history_ * sizeof(int16_t));
       const int got = packets_.Read(pos_, max_read_, work_.data() + history_);
       const bool force = std::fabs(in.excess_ms) > 80.0;
       // Remove or add at most the delay error (but at least the shortest period).
@@ -375,10 +399,8 @@ Playout JitterBuffer::Get(double now_ms) noexcept {
       p.timestamp = static_cast<uint32_t>(start);
       p.source_samples = got;
       p.kind = PlayoutKind::kNormal;
-      double e = 0.0;
-      for (int i = 0; i < got; ++i) e += static_cast<double>(out_[i]) * out_[i];
-      last_energy_ = got > 0 ? e / got : 0.0;
-      if (got == n) background_.Observe(out_.data(), n);
+      last_energy_ = MeanSquare(out_.data(), got);
+      if (got == n) background_.Observe(out_.data(), n, last_energy_);
       if (got < n) {
         // The audio ends inside this block and nothing follows yet: conceal the rest.
         PushHistory(out_.data(), got);

@@ -21,6 +21,8 @@ class ComfortNoise {
   // Feeds one played block into the noise-floor tracker (cheap; refits the shape only for
   // blocks near the floor, and only every few of them).
   void Observe(const int16_t* x, int n) noexcept;
+  // The same, when the caller already has the block's mean square.
+  void Observe(const int16_t* x, int n, double mean_square) noexcept;
   // Adds gain * noise to out[0, n).
   void Generate(float* out, int n, float gain) noexcept;
   // Mean square (int16 units^2) of what Generate(gain = 1) produces.

@@ -65,6 +65,8 @@ class JitterBuffer {
   void ConcealFloat(float* out, int count) noexcept;
   void PushHistory(const int16_t* x, int n) noexcept;
   void SetHistory(const int16_t* x) noexcept;
+  const int16_t* History() const noexcept { return hist_.data() + hist_end_ - history_; }
+  static float MeanSquare(const int16_t* x, int n) noexcept;
   int MergeInto(int16_t* out, int n, bool* tail_concealed) noexcept;
   void Account(Playout& p, int concealed_samples) noexcept;
 
@@ -87,7 +89,8 @@ class JitterBuffer {
   TimestampUnwrapper ts_unwrap_;
 
   std::vector<int16_t> out_;
-  std::vector<int16_t> hist_;
+  std::vector<int16_t> hist_;   // the last history_ samples played end at hist_end_
+  int hist_end_ = 0;
   std::vector<int16_t> work_;
   std::vector<float> conceal_;
   std::vector<float> noise_;
