@@ -8,8 +8,8 @@ namespace cbcs::jitter {
 
 Expand::Expand(int sample_rate, int max_history)
     : sample_rate_(sample_rate),
-      hold_(sample_rate / 100),
-      fade_(sample_rate / 20),
+      hold_(sample_rate * 3 / 100),
+      fade_(sample_rate * 2 / 25),
       min_lag_(sample_rate / 400),
       max_lag_(sample_rate * 3 / 200),
       pitch_(sample_rate, max_history),

@@ -17,7 +17,7 @@ TEST(Expand, ContinuesThePitchPeriodThenFadesIntoTheBackground) {
     Expand e(rate, hist);
     e.Start(h.data(), hist);
     EXPECT_GT(e.Voicing(), 0.9f);
-    const int n = rate / 10;  // 100 ms
+    const int n = rate * 15 / 100;  // 150 ms
     std::vector<float> bg(n, 0.0f);
     std::vector<int16_t> out(n);
     e.Generate(bg.data(), out.data(), n);
@@ -27,9 +27,9 @@ TEST(Expand, ContinuesThePitchPeriodThenFadesIntoTheBackground) {
       err = std::max(err, std::abs(out[i] - 8000 * std::sin(2 * M_PI * freq * (hist + i) / rate)));
     }
     EXPECT_LT(err, 800) << rate;
-    // Between 60 and 100 ms only the (here silent) background is left.
+    // After 30 ms of hold and 80 ms of fade only the (here silent) background is left.
     int loud = 0;
-    for (int i = rate * 60 / 1000 + 1; i < n; ++i) loud += std::abs(out[i]) > 1;
+    for (int i = rate * 110 / 1000 + 1; i < n; ++i) loud += std::abs(out[i]) > 1;
     EXPECT_EQ(loud, 0) << rate;
     EXPECT_TRUE(e.Faded());
   }

@@ -39,7 +39,7 @@ int Merge::Process(const float* concealment, int conceal_len, const int16_t* x, 
     const float c = (aa > 1.0f && bb > 1.0f) ? ab / std::sqrt(aa * bb) : 0.0f;
     // Later offsets add delay: prefer the earliest offset unless a later one is clearly
     // better in phase.
-    const float score = c - 0.1f * static_cast<float>(off) / static_cast<float>(search_ + 1);
+    const float score = c - 0.3f * static_cast<float>(off) / static_cast<float>(search_ + 1);
     if (score > best_score) {
       best_score = score;
       best = off;

@@ -12,8 +12,9 @@ namespace cbcs::jitter {
 // Start() analyses the audio played last: its pitch period T and how periodic it is, and
 // the spectral shape of what is not periodic. Generate() then repeats the last period
 // (its seam smoothed so the loop is click-free) mixed with shaped noise in proportion to
-// the periodicity. After 10 ms the concealment fades linearly over 50 ms into the
-// background noise passed by the caller: long gaps end in the talker's room tone, not in
+// the periodicity. After 30 ms the concealment fades linearly over 80 ms into the
+// background noise passed by the caller (a typical 2-3 packet loss burst is bridged at
+// full level, which measured better in PESQ than NetEq-like faster fades): long gaps end in the talker's room tone, not in
 // a buzz and not in digital silence.
 class Expand {
  public:
