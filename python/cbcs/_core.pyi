@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['EModelResult', 'JitterDistribution', 'Link', 'allocation_count', 'burst_ratio', 'emodel', 'mos_from_r']
+__all__: list[str] = ['EModelResult', 'JitterBuffer', 'JitterDistribution', 'Link', 'allocation_count', 'burst_ratio', 'emodel', 'mos_from_r']
 class JitterDistribution:
     """
     Members:
@@ -64,6 +64,29 @@ class Link:
         """
         Arrival times (ms) of a send schedule; NaN where lost.
         """
+class JitterBuffer:
+    def __init__(self, sample_rate: typing.SupportsInt | typing.SupportsIndex, min_delay_ms: typing.SupportsInt | typing.SupportsIndex, max_delay_ms: typing.SupportsInt | typing.SupportsIndex, quantile: typing.SupportsFloat | typing.SupportsIndex, forget_ms: typing.SupportsFloat | typing.SupportsIndex, margin_ms: typing.SupportsFloat | typing.SupportsIndex, kinds: tuple, statuses: tuple, playout_type: typing.Any) -> None:
+        ...
+    def _bind_view(self) -> None:
+        ...
+    def get(self, now_ms: typing.SupportsFloat | typing.SupportsIndex) -> typing.Any:
+        """
+        The next 10 ms block as a Playout; its pcm is valid until the next get().
+        """
+    def put(self, seq: typing.Any, timestamp: typing.Any, pcm: typing.Any, arrival_ms: typing.Any) -> typing.Any:
+        """
+        Insert one packet; returns a PutStatus (never raises for bad packets).
+        """
+    def stats(self) -> dict:
+        ...
+    def target_delay_ms(self) -> float:
+        ...
+    @property
+    def block_samples(self) -> int:
+        ...
+    @property
+    def sample_rate(self) -> int:
+        ...
 class EModelResult:
     def __repr__(self) -> str:
         ...

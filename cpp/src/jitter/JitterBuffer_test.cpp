@@ -50,8 +50,12 @@ struct Outcome {
 // Get per tick. Records which packets were played from [timestamp, +source_samples).
 Outcome RunTrace(JitterBuffer& jb, const Sender& s, std::vector<Event> events, int64_t packets,
             double until_ms, double start_ms = 0.0) {
-  std::stable_sort(events.begin(), events.end(),
-                   [](const Event& a, const Event& b) { return a.arrival < b.arrival; });
+  // std::sort with an index tie-break, not stable_sort: stable_sort's temporary buffer
+  // uses nothrow operator new, which the allocation counter does not replace (ASan then
+  // reports a new/free mismatch).
+  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+    return a.arrival < b.arrival || (a.arrival == b.arrival && a.index < b.index);
+  });
   Outcome o;
   o.played_first_at.assign(packets, -1);
   size_t next = 0;
