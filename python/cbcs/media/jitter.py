@@ -114,8 +114,8 @@ class JitterBuffer:
         *,
         min_delay_ms: int = 0,
         max_delay_ms: int = 1000,
-        quantile: float = 0.95,
-        forget_ms: float = 3000.0,
+        quantile: float = 0.98,
+        forget_ms: float = 2500.0,
         margin_ms: float = 0.0,
     ) -> None:
         for name, value in (("sample_rate", sample_rate), ("min_delay_ms", min_delay_ms),

@@ -27,8 +27,8 @@ struct JitterConfig {
   int max_delay_ms = 1000;   // upper bound: audio buffered beyond it is flushed
   // Target = this quantile of the relative arrival delay (forgetting with time constant
   // forget_ms). Packets later than the target are not lost: playout waits and catches up.
-  double quantile = 0.95;
-  double forget_ms = 3000.0;
+  double quantile = 0.98;
+  double forget_ms = 2500.0;
   // Extra safety added to the quantile, in ms.
   double margin_ms = 0.0;
 };
