@@ -366,8 +366,8 @@ Playout JitterBuffer::Get(double now_ms) noexcept {
       const int got = packets_.Read(pos_, max_read_, work_.data() + history_);
       const bool force = std::fabs(in.excess_ms) > 80.0;
       // Remove or add at most the delay error (but at least the shortest period).
-      const int limit = std::max(stretch_.MinLag(),
-                                 static_cast<int>(std::fabs(in.excess_ms) * fs_ / 1000.0));
+      const double error = std::min(std::fabs(in.excess_ms), 1000.0) * fs_ / 1000.0;
+      const int limit = std::max(stretch_.MinLag(), static_cast<int>(error));
       int consumed =
           op == Operation::kAccelerate
               ? stretch_.Accelerate(work_.data(), history_, got, out_.data(), force, limit)
