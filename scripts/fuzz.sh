@@ -20,6 +20,6 @@ for src in fuzz/*_fuzz.cpp; do
     echo "fuzz target $name failed" >&2
     exit 1
   fi
-  grep -E "^(stat::number_of_executed_runs|Done )" "$log" || true
+  grep -E "^(stat::(number_of_executed_units|average_exec_per_sec)|Done )" "$log" || true
   rm -rf "$work" "$log"
 done

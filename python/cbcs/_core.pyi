@@ -2,10 +2,11 @@
 cbcs media core (private; use cbcs.media)
 """
 from __future__ import annotations
+import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['EModelResult', 'JitterBuffer', 'JitterDistribution', 'Link', 'allocation_count', 'burst_ratio', 'emodel', 'mos_from_r']
+__all__: list[str] = ['EModelResult', 'FeedbackGenerator', 'JitterBuffer', 'JitterDistribution', 'Link', 'Pacer', 'SendSideBwe', 'allocation_count', 'burst_ratio', 'emodel', 'mos_from_r', 'transport_feedback_build', 'transport_feedback_parse']
 class JitterDistribution:
     """
     Members:
@@ -102,6 +103,65 @@ class EModelResult:
     @property
     def r(self) -> float:
         ...
+class FeedbackGenerator:
+    def __init__(self, *, interval_ms: typing.SupportsFloat | typing.SupportsIndex, history: typing.SupportsInt | typing.SupportsIndex, max_packets_per_feedback: typing.SupportsInt | typing.SupportsIndex, sender_ssrc: typing.SupportsInt | typing.SupportsIndex, media_ssrc: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def on_packet(self, seq: typing.SupportsInt | typing.SupportsIndex, arrival_ms: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    def poll(self, now_ms: typing.SupportsFloat | typing.SupportsIndex) -> list:
+        """
+        Feedback packets due at now_ms (often none).
+        """
+    @property
+    def next_feedback_ms(self) -> float:
+        ...
+class SendSideBwe:
+    def __init__(self, *, start_bps: typing.SupportsFloat | typing.SupportsIndex, min_bps: typing.SupportsFloat | typing.SupportsIndex, max_bps: typing.SupportsFloat | typing.SupportsIndex, history: typing.SupportsInt | typing.SupportsIndex, initial_probing: bool, periodic_probing: bool, probe_interval_ms: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    def on_feedback(self, results: list, now_ms: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    def on_packet_sent(self, transport_seq: typing.SupportsInt | typing.SupportsIndex, size_bytes: typing.SupportsInt | typing.SupportsIndex, send_ms: typing.SupportsFloat | typing.SupportsIndex, probe_cluster: typing.SupportsInt | typing.SupportsIndex = -1, probe_min_packets: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
+        ...
+    def on_remb(self, bps: typing.SupportsFloat | typing.SupportsIndex, now_ms: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    def on_transport_feedback(self, rtcp: bytes, now_ms: typing.SupportsFloat | typing.SupportsIndex) -> str:
+        ...
+    def process(self, now_ms: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    def set_application_limited(self, limited: bool) -> None:
+        ...
+    def stats(self) -> dict:
+        ...
+    def take_probe_clusters(self) -> list:
+        ...
+    @property
+    def target_bps(self) -> float:
+        ...
+class Pacer:
+    def __init__(self, *, interval_ms: typing.SupportsFloat | typing.SupportsIndex, burst_ms: typing.SupportsFloat | typing.SupportsIndex, queue_capacity: typing.SupportsInt | typing.SupportsIndex, max_queue_ms: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    def enqueue(self, packet_id: typing.SupportsInt | typing.SupportsIndex, size_bytes: typing.SupportsInt | typing.SupportsIndex, kind: str, now_ms: typing.SupportsFloat | typing.SupportsIndex) -> bool:
+        ...
+    def process(self, now_ms: typing.SupportsFloat | typing.SupportsIndex) -> list:
+        ...
+    def set_pacing_rate(self, bps: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    def start_probe(self, cluster_id: typing.SupportsInt | typing.SupportsIndex, bitrate_bps: typing.SupportsFloat | typing.SupportsIndex, min_packets: typing.SupportsInt | typing.SupportsIndex, min_duration_ms: typing.SupportsFloat | typing.SupportsIndex, now_ms: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    def stats(self) -> dict:
+        ...
+    @property
+    def next_process_ms(self) -> float:
+        ...
+    @property
+    def pacing_bps(self) -> float:
+        ...
+    @property
+    def queued_bytes(self) -> int:
+        ...
+    @property
+    def queued_packets(self) -> int:
+        ...
 def allocation_count() -> int:
     """
     Number of C++ heap allocations made inside cbcs._core since import.
@@ -112,3 +172,11 @@ def emodel(one_way_delay_ms: typing.SupportsFloat | typing.SupportsIndex, loss_p
     ...
 def mos_from_r(r: typing.SupportsFloat | typing.SupportsIndex) -> float:
     ...
+def transport_feedback_build(received: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex]], base_seq: typing.SupportsInt | typing.SupportsIndex, reference_time_us: typing.SupportsInt | typing.SupportsIndex, feedback_count: typing.SupportsInt | typing.SupportsIndex, sender_ssrc: typing.SupportsInt | typing.SupportsIndex, media_ssrc: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+    """
+    Build one RTCP transport feedback from (seq, arrival_us) pairs in sequence order: bytes, or a str saying why it cannot be encoded.
+    """
+def transport_feedback_parse(data: bytes) -> typing.Any:
+    """
+    Parse one RTCP transport feedback: a dict, or a str saying why it was rejected.
+    """

@@ -1,0 +1,289 @@
+// Send-side bandwidth estimation: the composition.
+#include "cbcs/cc/SendSideBwe.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "cbcs/common/ConfigError.hpp"
+
+namespace cbcs::cc {
+namespace {
+
+constexpr double kOwdBucketMs = 10'000;
+// Ramp-up probes only while the queue stays this shallow: a path with spare capacity.
+constexpr double kRampQueueMs = 10;
+// ... and only once this much more gets through than when the path last congested.
+constexpr double kRampAboveCongestion = 1.05;
+
+AimdConfig MakeAimd(const SendSideBweConfig& c) {
+  AimdConfig a;
+  a.start_bps = c.start_bps;
+  a.min_bps = c.min_bps;
+  a.max_bps = c.max_bps;
+  a.beta = c.beta;
+  return a;
+}
+
+size_t CheckedHistory(size_t h) {
+  if (h < 64 || h > (1u << 16) || (h & (h - 1)) != 0) {
+    throw ConfigError("history: expected a power of two in 64..65536, got " + std::to_string(h));
+  }
+  return h;
+}
+
+}  // namespace
+
+SendSideBwe::SendSideBwe(const SendSideBweConfig& config)
+    : config_(config),
+      history_(CheckedHistory(config.history)),
+      scratch_(config.history),
+      parsed_(TransportFeedback::kMaxStatusCount),
+      trendline_(config.trendline),
+      detector_(config.overuse),
+      acked_(config.acked),
+      aimd_(MakeAimd(config)),
+      loss_(config.loss, config.start_bps, config.max_bps),
+      probes_(config.probing, config.max_bps),
+      target_(config.start_bps) {}
+
+void SendSideBwe::OnPacketSent(uint16_t seq, size_t size_bytes, double send_ms, int probe_cluster,
+                               int probe_min_packets) noexcept {
+  const int64_t s = unwrapper_.Unwrap(seq);
+  Sent& slot = history_[static_cast<size_t>(s) & (history_.size() - 1)];
+  slot = Sent{s, send_ms, static_cast<uint32_t>(size_bytes), static_cast<int16_t>(probe_cluster),
+              static_cast<int16_t>(probe_min_packets), 0};
+}
+
+void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_ms) noexcept {
+  size_t n = 0;
+  int64_t received = 0, lost = 0;
+  double min_rtt = std::numeric_limits<double>::infinity();
+  const size_t mask = history_.size() - 1;
+  for (const PacketResult& r : results) {
+    const int64_t s = unwrapper_.Unwrap(r.seq);
+    Sent& slot = history_[static_cast<size_t>(s) & mask];
+    if (slot.seq != s) {
+      ++unknown_;
+      continue;
+    }
+    if (std::isnan(r.arrival_ms)) {
+      if (slot.state == 0) {
+        slot.state = 1;
+        ++lost;
+      }
+      continue;
+    }
+    if (slot.state == 2) continue;  // reported again (feedback windows may overlap)
+    if (slot.state == 1) --lost;    // reported lost before, arrived late after all
+    slot.state = 2;
+    ++received;
+    min_rtt = std::min(min_rtt, now_ms - slot.send_ms);
+    if (n < scratch_.size()) {
+      scratch_[n++] = Acked{slot.send_ms, r.arrival_ms, slot.size, slot.cluster, slot.cluster_min};
+    }
+  }
+  ++feedbacks_;
+  loss_.OnPacketResults(received, std::max<int64_t>(lost, 0));
+  if (std::isfinite(min_rtt)) {
+    rtt_ms_ = rtt_ms_ < 0 ? min_rtt : 0.8 * rtt_ms_ + 0.2 * min_rtt;
+    aimd_.SetRtt(rtt_ms_);
+  }
+  if (n == 0) {
+    UpdateTarget(now_ms);
+    return;
+  }
+  // Delay-based estimation needs arrival order; ties broken by send order.
+  std::sort(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(n),
+            [](const Acked& a, const Acked& b) {
+              return a.arrival_ms < b.arrival_ms || (a.arrival_ms == b.arrival_ms && a.send_ms < b.send_ms);
+            });
+  bool overused = false;
+  double last_owd = 0;
+  double min_owd = std::numeric_limits<double>::infinity();
+  if (owd_bucket_start_ms_ < 0 || now_ms - owd_bucket_start_ms_ > kOwdBucketMs) {
+    owd_min_[1] = owd_min_[0];
+    owd_min_[0] = std::numeric_limits<double>::infinity();
+    owd_bucket_start_ms_ = now_ms;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const Acked& a = scratch_[i];
+    last_owd = a.arrival_ms - a.send_ms;
+    min_owd = std::min(min_owd, last_owd);
+    owd_min_[0] = std::min(owd_min_[0], last_owd);
+    acked_.OnPacket(a.arrival_ms, a.size);
+    if (a.cluster >= 0) probe_estimator_.OnProbePacket(a.cluster, a.cluster_min, a.send_ms, a.arrival_ms, a.size, now_ms);
+    InterArrivalDelta d;
+    if (inter_arrival_.Update(a.send_ms, a.arrival_ms, a.size, &d)) {
+      trendline_.Update(d.arrival_delta_ms, d.send_delta_ms, d.arrival_ms);
+      const BandwidthUsage u = detector_.Detect(trendline_.modified_trend(), trendline_.trend(),
+                                                d.send_delta_ms, trendline_.num_deltas(), d.arrival_ms);
+      overused = overused || u == BandwidthUsage::kOverusing;
+    }
+  }
+  const double base_owd = std::min(owd_min_[0], owd_min_[1]);
+  queue_ms_ = std::max(0.0, last_owd - base_owd);
+  // The shallowest point of this feedback: the standing part of the queue, without the
+  // saw-tooth each paced frame adds on top.
+  const double min_queue = std::max(0.0, min_owd - base_owd);
+  UpdateCompeting(min_queue, now_ms);
+  // A standing queue kept up by a competitor is not ours to drain: cutting below beta would
+  // only hand it more of the link.
+  aimd_.SetQueueDelay(competing_ ? 0.0 : queue_ms_);
+  // While the queue is standing the path runs at capacity, so the newest window's rate is a
+  // direct capacity sample: decreases use it when it is below the smoothed estimate.
+  std::optional<double> acked = acked_.bitrate_bps();
+  if (acked && overused) {
+    // Delivery rate over this feedback's arrivals (the first packet's bytes arrived before
+    // the span began).
+    const double span = scratch_[n - 1].arrival_ms - scratch_[0].arrival_ms;
+    if (span >= 50) {
+      double bytes = 0;
+      for (size_t i = 1; i < n; ++i) bytes += scratch_[i].size;
+      acked = std::min(*acked, bytes * 8000 / span);
+    }
+  }
+  std::optional<double> probe = probe_estimator_.FetchEstimate();
+  if (probe) ++probe_results_;
+  // Before any congestion a saturated probe measures the bottleneck; once the path has shown
+  // congestion it may be shared, and a saturated probe only measures the share it grabbed for
+  // a moment: then only probes the path carried in full may raise the estimate.
+  if (probe && congested_once_ && probe_estimator_.last_saturated()) probe.reset();
+  if (overused) congested_once_ = true;
+  if (overused && acked) overuse_acked_bps_ = *acked;
+  if (probe && *probe > aimd_.target_bps()) ramp_since_ms_ = -1;  // the ramp starts over from the result
+  if (overused) {
+    if (aimd_.TimeToReduceFurther(now_ms, acked)) {
+      aimd_.Update(BandwidthUsage::kOverusing, acked, now_ms);
+      last_delay_cut_ms_ = now_ms;
+    }
+  } else if (probe && *probe > aimd_.target_bps()) {
+    aimd_.SetEstimate(*probe, now_ms);
+  } else {
+    aimd_.Update(detector_.state(), acked, now_ms);
+  }
+  UpdateTarget(now_ms);
+  MaybeRampProbe(overused ? std::numeric_limits<double>::infinity() : min_queue, now_ms);
+}
+
+void SendSideBwe::UpdateCompeting(double min_queue_ms, double now_ms) noexcept {
+  if (min_queue_ms >= config_.standing_queue_ms) {
+    shallow_since_ms_ = -1;
+    if (standing_since_ms_ < 0) standing_since_ms_ = now_ms;
+    if (now_ms - standing_since_ms_ >= config_.competing_after_ms) competing_ = true;
+  } else {
+    standing_since_ms_ = -1;
+    if (competing_) {
+      if (shallow_since_ms_ < 0) shallow_since_ms_ = now_ms;
+      if (now_ms - shallow_since_ms_ >= config_.competing_exit_ms) competing_ = false;
+    }
+  }
+  detector_.SetCompeting(competing_);
+}
+
+void SendSideBwe::MaybeRampProbe(double min_queue_ms, double now_ms) noexcept {
+  // Multiplicative increase (no link capacity known, or it was left behind) with a normal
+  // delay signal, an empty queue and more getting through than when the path last congested:
+  // the path has grown. 8 %/s would take seconds to find how much; a probe a little above the
+  // estimate finds it in a round trip, and a probe the path cannot carry in full is discarded
+  // (see OnFeedback). Below the last congestion level (after a back-off, or while sharing)
+  // there is nothing to probe for: the additive/multiplicative increase finds the share, and
+  // jumps there would take it from the other flows.
+  const std::optional<double> acked = acked_.bitrate_bps();
+  const bool grown = acked && *acked > kRampAboveCongestion * overuse_acked_bps_;
+  const bool ramping = config_.ramp_probing && grown && !competing_ && !aimd_.link_capacity_bps() &&
+                       aimd_.state() == AimdRateControl::State::kIncrease &&
+                       detector_.state() == BandwidthUsage::kNormal && min_queue_ms < kRampQueueMs;
+  if (!ramping) {
+    ramp_since_ms_ = -1;
+    return;
+  }
+  if (ramp_since_ms_ < 0) {
+    ramp_since_ms_ = now_ms;
+    return;
+  }
+  if (now_ms - ramp_since_ms_ < config_.ramp_quiet_ms) return;
+  if (probes_.RequestRampProbe(target_, now_ms)) {
+    ++ramp_probes_;
+    ramp_since_ms_ = now_ms;
+  }
+}
+
+void SendSideBwe::UpdateTarget(double now_ms) noexcept {
+  const double delay_based = aimd_.target_bps();
+  const double rtt = std::max(rtt_ms_, 0.0);
+  const bool delay_cut = now_ms - last_delay_cut_ms_ < 2 * (rtt + 300);
+  const double loss_bound = loss_.Update(std::min(target_, delay_based), rtt, now_ms, delay_cut);
+  double t = std::min({delay_based, loss_bound, remb_bps_});
+  target_ = std::clamp(t, config_.min_bps, config_.max_bps);
+  probes_.OnEstimate(target_, now_ms);
+}
+
+FeedbackStatus SendSideBwe::OnTransportFeedback(std::span<const uint8_t> rtcp, double now_ms) noexcept {
+  const FeedbackStatus st = feedback_.Parse(rtcp);
+  if (st != FeedbackStatus::kOk) {
+    ++bad_feedback_;
+    return st;
+  }
+  // Unwrap the 24-bit reference time so arrival times stay continuous across feedbacks.
+  const int32_t ticks = feedback_.reference_ticks();
+  if (!has_reference_) {
+    has_reference_ = true;
+    reference_us_ = int64_t{ticks} * TransportFeedback::kReferenceTickUs;
+  } else {
+    int32_t diff = (ticks - last_reference_ticks_) & 0xFFFFFF;
+    if (diff >= (1 << 23)) diff -= (1 << 24);
+    reference_us_ += int64_t{diff} * TransportFeedback::kReferenceTickUs;
+  }
+  last_reference_ticks_ = ticks;
+  size_t n = 0;
+  const int64_t offset = reference_us_ - feedback_.BaseTimeUs();
+  const bool timestamps = feedback_.has_timestamps();
+  feedback_.ForEachPacket([&](uint16_t seq, bool rx, int64_t at_us) {
+    if (n >= parsed_.size()) return;
+    PacketResult& r = parsed_[n++];
+    r.seq = seq;
+    r.arrival_ms = rx && timestamps ? static_cast<double>(at_us + offset) / 1000.0
+                                    : std::numeric_limits<double>::quiet_NaN();
+    // Timestamp-less feedback (transport-cc-02 without timestamps) carries no delay signal;
+    // its received packets are left out rather than fed to the delay estimator as lost.
+    if (rx && !timestamps) --n;
+  });
+  OnFeedback(std::span<const PacketResult>(parsed_.data(), n), now_ms);
+  return FeedbackStatus::kOk;
+}
+
+void SendSideBwe::OnRemb(double bps, double now_ms) noexcept {
+  if (!(bps > 0)) return;
+  remb_bps_ = bps;
+  UpdateTarget(now_ms);
+}
+
+void SendSideBwe::Process(double now_ms) noexcept { probes_.Process(target_, now_ms); }
+
+size_t SendSideBwe::TakeProbeClusters(std::span<ProbeCluster> out) noexcept {
+  return probes_.TakeClusters(out.data(), out.size());
+}
+
+SendSideBweStats SendSideBwe::stats() const noexcept {
+  SendSideBweStats s;
+  s.target_bps = target_;
+  s.delay_based_bps = aimd_.target_bps();
+  s.loss_based_bps = loss_.bound_bps();
+  s.acked_bps = acked_.bitrate_bps().value_or(0);
+  s.rtt_ms = std::max(rtt_ms_, 0.0);
+  s.queue_delay_ms = queue_ms_;
+  s.loss_fraction = loss_.last_loss_fraction();
+  s.trend = trendline_.trend();
+  s.threshold_ms = detector_.threshold_ms();
+  s.usage = detector_.state();
+  s.feedbacks = feedbacks_;
+  s.unknown_packets = unknown_;
+  s.bad_feedback = bad_feedback_;
+  s.probe_results = probe_results_;
+  s.ramp_probes = ramp_probes_;
+  s.competing = competing_;
+  return s;
+}
+
+}  // namespace cbcs::cc

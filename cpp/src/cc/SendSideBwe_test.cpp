@@ -1,0 +1,114 @@
+#include "cbcs/cc/SendSideBwe.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "AllocationCounter.hpp"
+#include "cbcs/cc/FeedbackGenerator.hpp"
+#include "cbcs/common/ConfigError.hpp"
+
+namespace cbcs::cc {
+namespace {
+
+// Closed loop over a fixed-capacity FIFO with 40 ms one-way delay, feedback every 100 ms as
+// real transport-cc packets. Returns the target after duration_ms.
+struct Loop {
+  SendSideBwe bwe;
+  FeedbackGenerator gen;
+  double busy_until = 0;
+  double credit = 0;
+  uint16_t seq = 0;
+  std::vector<std::pair<double, std::vector<uint8_t>>> in_flight_fb;
+  std::vector<std::pair<double, uint16_t>> in_flight;
+  std::vector<uint8_t> buf = std::vector<uint8_t>(1 << 16);
+
+  explicit Loop(SendSideBweConfig c) : bwe(c) {}
+
+  void Run(double from, double to, double capacity_bps) {
+    for (double t = from; t < to; t += 5) {
+      // Send 5 ms of media at the target in 1000-byte packets.
+      credit = std::min(credit + bwe.target_bps() * 5 / 8000, 5000.0);
+      for (; credit >= 1000; credit -= 1000) {
+        bwe.OnPacketSent(seq, 1000, t);
+        const double start = std::max(t, busy_until);
+        if (start - t > 300) { ++seq; continue; }  // drop-tail at 300 ms
+        busy_until = start + 8000.0 / capacity_bps * 1000;
+        in_flight.emplace_back(busy_until + 40, seq++);
+      }
+      for (auto it = in_flight.begin(); it != in_flight.end();) {
+        if (it->first <= t) { gen.OnPacket(it->second, it->first); it = in_flight.erase(it); } else { ++it; }
+      }
+      while (size_t k = gen.Poll(t, buf)) in_flight_fb.emplace_back(t + 40, std::vector<uint8_t>(buf.begin(), buf.begin() + k));
+      for (auto it = in_flight_fb.begin(); it != in_flight_fb.end();) {
+        if (it->first <= t) { bwe.OnTransportFeedback(it->second, t); it = in_flight_fb.erase(it); } else { ++it; }
+      }
+      bwe.Process(t);
+    }
+  }
+};
+
+SendSideBweConfig NoProbing() {
+  SendSideBweConfig c;
+  c.probing.initial_probing = false;
+  c.max_bps = 3e6;
+  return c;
+}
+
+TEST(SendSideBwe, ConvergesBelowCapacityAndFollowsADrop) {
+  Loop loop(NoProbing());
+  loop.Run(0, 30000, 1e6);
+  EXPECT_GT(loop.bwe.target_bps(), 0.7e6);
+  EXPECT_LT(loop.bwe.target_bps(), 1.1e6);
+  loop.Run(30000, 33000, 0.4e6);
+  EXPECT_LT(loop.bwe.target_bps(), 0.4e6);
+}
+
+TEST(SendSideBwe, RembCapsTheTarget) {
+  SendSideBwe bwe(NoProbing());
+  bwe.OnRemb(120e3, 0);
+  EXPECT_DOUBLE_EQ(bwe.target_bps(), 120e3);
+}
+
+TEST(SendSideBwe, CountsMalformedAndUnknownFeedback) {
+  SendSideBwe bwe;
+  const uint8_t junk[] = {0x8F, 205, 0, 1, 0, 0};
+  EXPECT_NE(bwe.OnTransportFeedback(junk, 0), FeedbackStatus::kOk);
+  PacketResult r{77, 10.0};
+  bwe.OnFeedback({&r, 1}, 10);
+  EXPECT_EQ(bwe.stats().bad_feedback, 1u);
+  EXPECT_EQ(bwe.stats().unknown_packets, 1u);
+}
+
+TEST(SendSideBwe, ValidatesConfig) {
+  SendSideBweConfig c;
+  c.min_bps = 1e6;
+  EXPECT_THROW(SendSideBwe{c}, ConfigError);
+  c = SendSideBweConfig{};
+  c.history = 1000;
+  EXPECT_THROW(SendSideBwe{c}, ConfigError);
+}
+
+TEST(SendSideBwe, PerPacketAndFeedbackPathsAllocateNothing) {
+  SendSideBwe bwe;
+  std::vector<PacketResult> fb(50);
+  double t = 0;
+  uint16_t seq = 0;
+  auto step = [&] {
+    for (auto& r : fb) {
+      bwe.OnPacketSent(seq, 1000, t);
+      r = PacketResult{seq++, t + 40};
+      t += 2;
+    }
+    bwe.OnFeedback(fb, t + 40);
+    bwe.Process(t);
+  };
+  for (int i = 0; i < 20; ++i) step();
+  const auto before = testing::AllocationCount();
+  for (int i = 0; i < 500; ++i) step();
+  EXPECT_EQ(testing::AllocationCount(), before);
+}
+
+}  // namespace
+}  // namespace cbcs::cc
