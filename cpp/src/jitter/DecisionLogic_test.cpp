@@ -42,7 +42,7 @@ TEST(DecisionLogic, Table) {
 TEST(DecisionLogic, HysteresisKeepsARunGoingUntilCloseToTarget) {
   DecisionLogic d;
   EXPECT_EQ(d.Decide(In(true, 400, false, false, 0, 0, 5)), Operation::kNormal);
-  EXPECT_EQ(d.Decide(In(true, 400, false, false, 0, 0, 11)), Operation::kAccelerate);
+  EXPECT_EQ(d.Decide(In(true, 400, false, false, 0, 0, 16)), Operation::kAccelerate);
   EXPECT_EQ(d.Decide(In(true, 400, false, false, 0, 0, 5)), Operation::kAccelerate);
   EXPECT_EQ(d.Decide(In(true, 400, false, false, 0, 0, 2)), Operation::kNormal);
   EXPECT_EQ(d.Decide(In(true, 400, false, false, 0, 0, 5)), Operation::kNormal);
