@@ -1,5 +1,24 @@
 """Typed wrappers over the C++ media core. One import line per area."""
 
-from cbcs.media import netsim, quality
+from cbcs.media import netsim, quality, rtp
 from cbcs.media.cc import FeedbackGenerator, Pacer, SendSideBwe, TransportFeedback
+from cbcs.media.fec import ReedSolomon, TooManyLossesError, available_kernels
 from cbcs.media.jitter import JitterBuffer, JitterStats, Playout, PlayoutKind, PutStatus
+
+__all__ = [
+    "FeedbackGenerator",
+    "JitterBuffer",
+    "JitterStats",
+    "Pacer",
+    "Playout",
+    "PlayoutKind",
+    "PutStatus",
+    "ReedSolomon",
+    "SendSideBwe",
+    "TooManyLossesError",
+    "TransportFeedback",
+    "available_kernels",
+    "netsim",
+    "quality",
+    "rtp",
+]
