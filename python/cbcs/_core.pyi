@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterDistribution', 'Link', 'NackGenerator', 'Pacer', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'UlpfecHeader', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
+__all__: list[str] = ['EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'Pacer', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'UlpfecHeader', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
 class JitterDistribution:
     """
     Members:
@@ -66,6 +66,29 @@ class Link:
         """
         Arrival times (ms) of a send schedule; NaN where lost.
         """
+class JitterBuffer:
+    def __init__(self, sample_rate: typing.SupportsInt | typing.SupportsIndex, min_delay_ms: typing.SupportsInt | typing.SupportsIndex, max_delay_ms: typing.SupportsInt | typing.SupportsIndex, quantile: typing.SupportsFloat | typing.SupportsIndex, forget_ms: typing.SupportsFloat | typing.SupportsIndex, margin_ms: typing.SupportsFloat | typing.SupportsIndex, kinds: tuple, statuses: tuple, playout_type: typing.Any) -> None:
+        ...
+    def _bind_view(self) -> None:
+        ...
+    def get(self, now_ms: typing.SupportsFloat | typing.SupportsIndex) -> typing.Any:
+        """
+        The next 10 ms block as a Playout; its pcm is valid until the next get().
+        """
+    def put(self, seq: typing.Any, timestamp: typing.Any, pcm: typing.Any, arrival_ms: typing.Any) -> typing.Any:
+        """
+        Insert one packet; returns a PutStatus (never raises for bad packets).
+        """
+    def stats(self) -> dict:
+        ...
+    def target_delay_ms(self) -> float:
+        ...
+    @property
+    def block_samples(self) -> int:
+        ...
+    @property
+    def sample_rate(self) -> int:
+        ...
 class EModelResult:
     def __repr__(self) -> str:
         ...

@@ -3,10 +3,16 @@
 from cbcs.media import netsim, quality, rtp
 from cbcs.media.cc import FeedbackGenerator, Pacer, SendSideBwe, TransportFeedback
 from cbcs.media.fec import ReedSolomon, TooManyLossesError, available_kernels
+from cbcs.media.jitter import JitterBuffer, JitterStats, Playout, PlayoutKind, PutStatus
 
 __all__ = [
     "FeedbackGenerator",
+    "JitterBuffer",
+    "JitterStats",
     "Pacer",
+    "Playout",
+    "PlayoutKind",
+    "PutStatus",
     "ReedSolomon",
     "SendSideBwe",
     "TooManyLossesError",
