@@ -41,6 +41,7 @@ fuzz: setup
 
 stubs: setup
 	PYTHON=$(PY) bash scripts/check-stubs.sh
+	$(PY) -m mypy
 
 gates: setup
 	$(CBCS) bench jitter --short --gate --json build/bench-jitter.json

@@ -1,1 +1,3 @@
-"""Typed wrappers over the C++ media core."""
+"""Typed wrappers over the C++ media core. One import line per area."""
+
+from cbcs.media import netsim, quality
