@@ -76,8 +76,7 @@ def play_aiortc(trace: Trace, source: NDArray[np.int16], *, seed: int = 0,
                     pcm_out.append(silence)
             next_tick += frame_ms
 
-    for j, i in enumerate(order):
-        i = int(i)
+    for j, i in enumerate(order.tolist()):
         arrival = float(trace.arrival_ms[i])
         play_until(arrival)
         wire = RtpPacket(

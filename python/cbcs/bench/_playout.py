@@ -201,9 +201,9 @@ class Metrics:
         return {k: float(v) for k, v in self.__dict__.items()}
 
 
-def score(trace: Trace, run: PlayoutRun) -> Metrics:
-    """Score a playout run over the trace's evaluation window."""
-    n = trace.eval_packets
+def score(trace: Trace, run: PlayoutRun, n: int | None = None) -> Metrics:
+    """Score a playout run over the first ``n`` packets (default: the evaluation window)."""
+    n = trace.eval_packets if n is None else n
     received = trace.received[:n]
     not_played = received & ~run.played[:n]
     delays = run.block_delay_ms(trace)
@@ -294,7 +294,7 @@ def play_cbcs(trace: Trace, source: NDArray[np.int16], *, seed: int = 0,
     n_ticks = int((end - tick_phase_ms) // block_ms) + 1
     block_len = trace.sample_rate * int(block_ms) // 1000
 
-    tick = tick_phase_ms + np.arange(n_ticks) * block_ms
+    tick = np.asarray(tick_phase_ms + np.arange(n_ticks) * block_ms, np.float64)
     block_packet = np.full(n_ticks, -1, np.int64)
     block_offset = np.zeros(n_ticks, np.int64)
     kinds: list[str] = []
@@ -430,3 +430,11 @@ def speech_clips(directory: Path | None = None, *, sample_rate: int = 16000
 def concatenated(clips: Sequence[tuple[str, NDArray[np.int16]]]) -> NDArray[np.int16]:
     """All clips back to back: the sender's signal for long traces."""
     return np.concatenate([c for _, c in clips]).astype(np.int16, copy=False)
+
+
+def mean_run_length(mask: BoolArray) -> float:
+    """Mean length of the runs of True in ``mask`` (0 when there are none)."""
+    m = np.concatenate([[False], np.asarray(mask, bool), [False]]).astype(np.int8)
+    edges = np.diff(m)
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return float(np.mean(ends - starts)) if starts.size else 0.0

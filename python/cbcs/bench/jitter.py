@@ -62,13 +62,16 @@ def scenarios() -> list[Scenario]:
     # Heavy-tailed (Lomax) jitter plus radio stalls that packets queue behind.
     spikes = dataclasses.replace(base, jitter_ms=20.0, jitter_distribution="heavy_tailed",
                                  spike_probability=0.005, spike_ms=120.0)
-    loss = dict(loss_rate=0.05, mean_burst=2.5)
+
+    def lossy(p: netsim.LinkParams) -> netsim.LinkParams:
+        return dataclasses.replace(p, loss_rate=0.05, mean_burst=2.5)
+
     out = [
         Scenario("gaussian 20ms", "family", gaussian),
         Scenario("spikes", "family", spikes),
-        Scenario("loss 5%", "family", dataclasses.replace(base, jitter_ms=5.0, **loss)),
-        Scenario("gaussian+loss", "family", dataclasses.replace(gaussian, **loss)),
-        Scenario("spikes+loss", "family", dataclasses.replace(spikes, **loss)),
+        Scenario("loss 5%", "family", lossy(dataclasses.replace(base, jitter_ms=5.0))),
+        Scenario("gaussian+loss", "family", lossy(gaussian)),
+        Scenario("spikes+loss", "family", lossy(spikes)),
     ]
     out += [Scenario(name, "profile", name) for name in netsim.PROFILE_NAMES]
     return out
