@@ -185,3 +185,55 @@ def test_aiortc_handles_sequence_wrap() -> None:
     t = _trace([80.0] * 200)
     m = pl.score(t, play_aiortc(t, _tone(), seed=seed))
     assert m.not_played_pp == 0.0
+
+
+@pytest.mark.parametrize(("mask", "expected"), [
+    ([], 0.0),
+    ([False, False], 0.0),
+    ([True], 1.0),
+    ([True, True, False, True], 1.5),
+    ([False, True, True, True, False, False, True, True, True], 3.0),
+])
+def test_mean_run_length(mask: list[bool], expected: float) -> None:
+    assert pl.mean_run_length(np.asarray(mask, bool)) == expected
+
+
+# --- the benchmark's own definitions --------------------------------------------------------
+
+def test_scenarios_cover_the_issue_families_and_every_profile() -> None:
+    from cbcs.bench import jitter
+    from cbcs.media import netsim
+
+    sc = {s.name: s for s in jitter.scenarios()}
+    assert set(netsim.PROFILE_NAMES) <= set(sc)
+    fam = {n: s.link for n, s in sc.items() if s.group == "family"}
+    assert len(fam) == 5
+    assert all(p.base_delay_ms == 80.0 for p in fam.values())
+    lossy = [p for p in fam.values() if p.loss_rate]
+    assert len(lossy) == 3
+    assert all(p.loss_rate == 0.05 and p.mean_burst == 2.5 for p in lossy)
+    assert sc["gaussian 20ms"].link.jitter_ms == 20.0
+    assert sc["spikes"].link.jitter_distribution == "heavy_tailed"
+
+
+@pytest.mark.parametrize(("oracle_ms", "bound"), [(4.0, 24.0), (100.0, 120.0),
+                                                  (133.3, 153.3), (200.0, 230.0)])
+def test_delay_bound_is_the_larger_of_20_ms_and_15_percent(oracle_ms: float,
+                                                           bound: float) -> None:
+    from cbcs.bench import jitter
+
+    assert jitter.delay_bound_ms(oracle_ms) == pytest.approx(bound)
+
+
+def test_emulated_trace_matches_its_link() -> None:
+    from cbcs.media import netsim
+
+    t = pl.emulate(netsim.LinkParams(base_delay_ms=80.0, jitter_ms=5.0, loss_rate=0.05,
+                                     mean_burst=2.5), seed=4, duration_s=30.0)
+    assert t.n_packets == 1500
+    assert 2.0 < t.loss_percent() < 9.0
+    assert 75.0 < float(np.nanmedian(t.network_delay_ms)) < 90.0
+    o = pl.oracle(t)
+    # 1 % of frames may be late, so the oracle sits between the median and the maximum
+    assert float(np.nanmedian(t.network_delay_ms)) < o.delay_ms
+    assert o.delay_ms < float(np.nanmax(t.network_delay_ms))
