@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 VOICE_PACKET_BYTES = 130
 #: The tail excluded from the evaluation window (see the module docstring).
 TAIL_MS = 1000.0
-#: Kinds of block that carry real (possibly time-stretched) audio.
+_STRETCH_KINDS = frozenset({"accelerate", "preemptive_expand", "merge"})
 _RTP_MOD = 1 << 32
 
 F64 = NDArray[np.float64]
@@ -196,6 +196,9 @@ class Metrics:
     #: share of playout time (first to last real block) that is concealment or silence
     concealment_share: float
     network_loss_percent: float
+    #: share of that playout time that is time-stretched audio (accelerate, preemptive
+    #: expand) or a merge back from concealment: the price of running a tight buffer
+    stretched_share: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in self.__dict__.items()}
@@ -210,10 +213,14 @@ def score(trace: Trace, run: PlayoutRun, n: int | None = None) -> Metrics:
     in_window = (run.block_packet >= 0) & (run.block_packet < n)
     d = delays[in_window]
     real_idx = np.flatnonzero(in_window)
+    stretched = 0.0
     if real_idx.size:
         span = slice(int(real_idx[0]), int(real_idx[-1]) + 1)
         concealed = float(np.count_nonzero(run.block_packet[span] < 0))
         share = concealed / (span.stop - span.start)
+        if run.block_kind:
+            kinds = run.block_kind[span]
+            stretched = sum(k in _STRETCH_KINDS for k in kinds) / len(kinds)
     else:
         share = 1.0
     return Metrics(
@@ -223,6 +230,7 @@ def score(trace: Trace, run: PlayoutRun, n: int | None = None) -> Metrics:
         late_percent=100.0 * float(np.count_nonzero(run.late[:n] & received)) / n,
         concealment_share=share,
         network_loss_percent=trace.loss_percent(n),
+        stretched_share=stretched,
     )
 
 

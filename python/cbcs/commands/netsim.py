@@ -175,33 +175,52 @@ def played_audio(run: Any, rate: int) -> NDArray[np.int16]:
 
 
 def plot_delay(path: Path, trace: Any, run: Any, title: str) -> None:
-    """Network delay per packet, playout delay per block and the target delay over time."""
+    """Top: network delay per packet, playout delay per block, losses and concealment.
+    Bottom: the jitter buffer's own target and current buffering delay."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(10, 6), dpi=110, sharex=True,
+        gridspec_kw={"height_ratios": [3, 1.3]})
     got = trace.received
-    ax.scatter(trace.send_ms[got] / 1000, trace.network_delay_ms[got], s=5, color="0.55",
-               label="network delay per packet", zorder=2)
-    lost = ~got
-    if np.any(lost):
-        ax.scatter(trace.send_ms[lost] / 1000, np.zeros(int(lost.sum())), marker="x",
-                   color="tab:red", s=18, label="lost in the network", zorder=3)
+    top.scatter(trace.send_ms[got] / 1000, trace.network_delay_ms[got], s=5, color="0.55",
+                label="network delay per packet", zorder=2)
     delay = run.block_delay_ms(trace)
     real = np.isfinite(delay)
-    ax.plot(run.tick_ms[real] / 1000, delay[real], color="tab:blue", lw=1.2,
-            label="playout delay (jitter buffer out)", zorder=4)
-    if run.delay_samples.size:
-        ax.step(run.delay_samples[:, 0] / 1000, run.delay_samples[:, 1], where="post",
-                color="tab:orange", lw=1, ls="--", label="target delay", zorder=4)
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("one-way delay (ms)")
-    ax.set_title(title)
-    ax.set_ylim(bottom=-15)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8)
+    top.plot(run.tick_ms[real] / 1000, delay[real], color="tab:blue", lw=1.2,
+             label="playout delay (send to play)", zorder=4)
+    lost = ~got
+    if np.any(lost):
+        top.scatter(trace.send_ms[lost] / 1000, np.zeros(int(lost.sum())), marker="x",
+                    color="tab:red", s=18, label="lost in the network", zorder=3)
+    first, last = (np.flatnonzero(real)[[0, -1]] if np.any(real) else (0, -1))
+    span = np.zeros(run.tick_ms.size, bool)
+    span[first:last + 1] = True
+    concealed = span & (run.block_packet < 0)
+    if np.any(concealed):
+        top.scatter(run.tick_ms[concealed] / 1000, np.full(int(concealed.sum()), -8.0),
+                    marker="|", color="tab:purple", s=30, label="concealment (10 ms blocks)",
+                    zorder=3)
+    top.set_ylabel("one-way delay (ms)")
+    top.set_title(title)
+    top.set_ylim(bottom=-15)
+    top.grid(alpha=0.3)
+    top.legend(loc="upper right", fontsize=8)
+    # Up to the end of the speech: after it the buffer only waits for packets that never come.
+    samples = run.delay_samples[run.delay_samples[:, 0] <= run.tick_ms[last]]
+    if samples.size:
+        t = samples[:, 0] / 1000
+        bottom.step(t, samples[:, 1], where="post", color="tab:orange", lw=1.2,
+                    label="target")
+        bottom.step(t, samples[:, 2], where="post", color="tab:green", lw=1,
+                    label="current")
+    bottom.set_ylabel("buffering (ms)")
+    bottom.set_xlabel("time (s)")
+    bottom.grid(alpha=0.3)
+    bottom.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
@@ -231,7 +250,8 @@ def run(args: argparse.Namespace) -> int:
           f"{f.playout_delay_p95:4.0f} ms (network + buffering); target at the end "
           f"{f.target_delay_end:.0f} ms")
     print(f"                 concealed {f.concealment_percent:.1f} % of playout; "
-          f"accelerated {f.accelerated_ms:.0f} ms, stretched {f.expanded_ms:.0f} ms")
+          f"time-stretched: accelerated {f.accelerated_ms:.0f} ms, expanded "
+          f"{f.expanded_ms:.0f} ms")
     print(f"  not played     {f.not_played_percent:.1f} % of frames (network loss "
           f"{f.network_loss_percent:.1f} % + too late "
           f"{f.not_played_percent - f.network_loss_percent:.1f} %), mean burst {f.not_played_mean_burst:.1f} frames")
