@@ -1,6 +1,8 @@
 # Two entry points do all the set-up on a fresh machine:
 #   make demo   the main job: speech through an emulated Latin American 3G link
 #   make test   everything CI runs (C++ tests, sanitizers, fuzzing, Python tests, gates)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 VENV ?= .venv
 PY := $(VENV)/bin/python
 CBCS := $(VENV)/bin/cbcs

@@ -14,8 +14,12 @@ for src in fuzz/*_fuzz.cpp; do
   seeds=()
   [ -d "fuzz/corpus/$name" ] && seeds=("fuzz/corpus/$name")
   echo "fuzzing $name for ${seconds}s"
-  "$build/$name" -max_total_time="$seconds" -print_final_stats=1 "$work" "${seeds[@]}" 2>&1 \
-    | grep -E "^(stat::number_of_executed_runs|INFO: Done|==[0-9]+==ERROR)" || true
-  test "${PIPESTATUS[0]}" -eq 0 || { echo "fuzz target $name failed" >&2; exit 1; }
-  rm -rf "$work"
+  log="$work.log"
+  if ! "$build/$name" -max_total_time="$seconds" -print_final_stats=1 "$work" "${seeds[@]}" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "fuzz target $name failed" >&2
+    exit 1
+  fi
+  grep -E "^(stat::number_of_executed_runs|Done )" "$log" || true
+  rm -rf "$work" "$log"
 done
