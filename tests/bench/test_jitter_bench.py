@@ -237,3 +237,30 @@ def test_emulated_trace_matches_its_link() -> None:
     # 1 % of frames may be late, so the oracle sits between the median and the maximum
     assert float(np.nanmedian(t.network_delay_ms)) < o.delay_ms
     assert o.delay_ms < float(np.nanmax(t.network_delay_ms))
+
+
+# --- the whole benchmark, tiny -----------------------------------------------------------------
+
+def test_bench_jitter_runs_end_to_end_and_writes_side_by_side_json(
+        tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from pathlib import Path
+
+    from cbcs.bench import jitter
+    from cbcs.cli import main
+
+    out = Path(str(tmp_path)) / "jitter.json"
+    code = main(["bench", "jitter", "--duration", "4", "--seeds", "1", "--clips", "1",
+                 "--json", str(out)])
+    assert code == 0  # without --gate a missed bound is reported, not fatal
+    doc = json.loads(out.read_text())
+    names = {s.name for s in jitter.scenarios()}
+    assert set(doc["scenarios"]) == names
+    for r in doc["scenarios"].values():
+        for peer in ("cbcs", "aiortc", "oracle"):
+            assert math.isfinite(r[peer]["mean_delay_ms"])
+    assert len(doc["gates"]) == 7
+    assert {"cbcs_get_normal_ns", "aiortc_add_ns", "cbcs_get_allocs_total"} <= set(doc["cost"])
+    assert doc["listening"]["rows"][0]["clip"]
+    text = capsys.readouterr().out
+    assert "playout delay, ms" in text and "PESQ-WB" in text and "gates (jitter)" in text

@@ -10,6 +10,7 @@ queue, or silence when it is empty.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 
@@ -100,7 +101,7 @@ def play_aiortc(trace: Trace, source: NDArray[np.int16], *, seed: int = 0,
             if next_tick is None:
                 # The consumer starts pulling when the first frame comes out; its clock
                 # shares the receiver's 10 ms grid.
-                next_tick = tick_phase_ms + np.ceil((arrival - tick_phase_ms) / 10.0) * 10.0
+                next_tick = tick_phase_ms + math.ceil((arrival - tick_phase_ms) / 10.0) * 10.0
     last = float(np.max(trace.arrival_ms[order])) if order.size else 0.0
     play_until(max(last, float(trace.send_ms[-1])) + TAIL_MS)
 

@@ -287,7 +287,7 @@ def play_cbcs(trace: Trace, source: NDArray[np.int16], *, seed: int = 0,
     Every call is timed and its C++ allocations counted.
     """
     from cbcs import _core
-    from cbcs.media import JitterBuffer
+    from cbcs.media.jitter import JitterBuffer
 
     jb = JitterBuffer(sample_rate=trace.sample_rate, **jitter_buffer_args)
     spp = trace.samples_per_packet
