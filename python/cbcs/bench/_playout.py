@@ -255,6 +255,12 @@ def rtp_numbering(seed: int) -> tuple[int, int]:
     return int(rng.integers(0, 1 << 16)), int(rng.integers(0, _RTP_MOD))
 
 
+def tick_phase_ms(seed: int) -> float:
+    """Where the receiver's 10 ms clock sits against the sender's packets: anywhere, as in
+    a real call (seeded; the same for every peer on a trace)."""
+    return float(np.random.default_rng(seed ^ 0x71C).uniform(0.0, 10.0))
+
+
 def _timer_overhead_ns() -> int:
     """Median cost of the timing bracket itself, subtracted from every measured call."""
     pc = time.perf_counter_ns

@@ -86,18 +86,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="speech clips in the listening check (default: all)")
 
 
-def tick_phase_ms(seed: int) -> float:
-    """Where the receiver's 10 ms clock sits against the sender's packets: anywhere, as in
-    a real call (the same for every peer on a trace)."""
-    return float(np.random.default_rng(seed ^ 0x71C).uniform(0.0, 10.0))
-
-
 def _play_cbcs(trace: pl.Trace, source: NDArray[np.int16], seed: int) -> pl.PlayoutRun:
-    return pl.play_cbcs(trace, source, seed=seed, tick_phase_ms=tick_phase_ms(seed))
+    return pl.play_cbcs(trace, source, seed=seed, tick_phase_ms=pl.tick_phase_ms(seed))
 
 
 def _play_aiortc(trace: pl.Trace, source: NDArray[np.int16], seed: int) -> pl.PlayoutRun:
-    return play_aiortc(trace, source, seed=seed, tick_phase_ms=tick_phase_ms(seed))
+    return play_aiortc(trace, source, seed=seed, tick_phase_ms=pl.tick_phase_ms(seed))
 
 
 PEERS: dict[str, Player] = {"cbcs": _play_cbcs, "aiortc": _play_aiortc}

@@ -140,7 +140,8 @@ def simulate(samples: NDArray[np.int16], rate: int, profile: str, *, seed: int,
     send = pl.send_schedule(n * packet_ms / 1000.0, packet_ms)
     arrival = netsim.Link(params, seed=seed).transmit(send, pl.VOICE_PACKET_BYTES)
     trace = pl.Trace(profile, send, np.asarray(arrival, np.float64), packet_ms, rate)
-    run = pl.play_cbcs(trace, padded, seed=seed, record_pcm=True, progress=progress)
+    run = pl.play_cbcs(trace, padded, seed=seed, record_pcm=True, progress=progress,
+                       tick_phase_ms=pl.tick_phase_ms(seed))
     m = pl.score(trace, run, n=trace.n_packets)
     net = trace.network_delay_ms[trace.received]
     not_played = ~run.played
@@ -252,9 +253,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"                 concealed {f.concealment_percent:.1f} % of playout; "
           f"time-stretched: accelerated {f.accelerated_ms:.0f} ms, expanded "
           f"{f.expanded_ms:.0f} ms")
+    too_late = max(0.0, f.not_played_percent - f.network_loss_percent)
+    burst = (f", in bursts of {f.not_played_mean_burst:.1f} frames on average"
+             if f.not_played_percent > 0 else "")
     print(f"  not played     {f.not_played_percent:.1f} % of frames (network loss "
-          f"{f.network_loss_percent:.1f} % + too late "
-          f"{f.not_played_percent - f.network_loss_percent:.1f} %), mean burst {f.not_played_mean_burst:.1f} frames")
+          f"{f.network_loss_percent:.1f} % + too late {too_late:.1f} %){burst}")
     print(f"  mouth-to-ear   mean {f.mouth_to_ear_mean:4.0f} ms, p95 {f.mouth_to_ear_p95:4.0f} ms"
           f" ({args.packet_ms} ms packetisation + playout delay)")
     print(f"  E-model        R {f.r:.1f}, MOS {f.mos:.2f} (ITU-T G.107, Opus with PLC)")
