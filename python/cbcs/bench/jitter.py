@@ -217,13 +217,13 @@ def _trim_to_real(run: pl.PlayoutRun, block_len: int) -> NDArray[np.int16]:
 
 
 def listening_check(clips: list[tuple[str, NDArray[np.int16]]], *, seeds: int,
-                    progress: Callable[[str], None], jitter_ms: float = 5.0
-                    ) -> dict[str, Any]:
+                    progress: Callable[[str], None], jitter_ms: float = 5.0,
+                    loss_rate: float = 0.05) -> dict[str, Any]:
     """Real speech through 5 % bursty loss (the "loss 5%" family: 80 ms, small jitter):
     PESQ-WB of cbcs, aiortc and zero-fill."""
     from cbcs.media import netsim
 
-    link = netsim.LinkParams(base_delay_ms=80.0, jitter_ms=jitter_ms, loss_rate=0.05,
+    link = netsim.LinkParams(base_delay_ms=80.0, jitter_ms=jitter_ms, loss_rate=loss_rate,
                              mean_burst=2.5)
     rows = []
     for name, clip in clips:
@@ -296,13 +296,17 @@ def run(args: argparse.Namespace, report: Report) -> None:
     n_clips = args.clips or len(clips)
     listen = listening_check(clips[:n_clips], seeds=1 if args.short else 2,
                              progress=lambda s: print("  " + s, flush=True))
-    # The same clips and loss patterns without jitter: concealment alone, for diagnosis.
+    # For diagnosis, the same clips and seeds with loss alone (concealment) and with
+    # jitter alone (time stretching).
     calm = listening_check(clips[:n_clips], seeds=1 if args.short else 2,
                            progress=lambda s: None, jitter_ms=0.0)
+    jittery = listening_check(clips[:n_clips], seeds=1 if args.short else 2,
+                              progress=lambda s: None, loss_rate=0.0)
     listen["loss_only"] = calm
+    listen["jitter_only"] = jittery
     rows = []
     for label, res in (("5 % loss, 5 ms jitter (gate)", listen),
-                       ("5 % loss, no jitter", calm)):
+                       ("5 % loss, no jitter", calm), ("no loss, 5 ms jitter", jittery)):
         m = res["mean"]
         rows.append([label, _fmt(m["loss_percent"], 1), _fmt(m["cbcs"], 2),
                      _fmt(m["zero_fill"], 2), _fmt(m["aiortc"], 2),
