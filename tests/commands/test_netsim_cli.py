@@ -111,15 +111,19 @@ def test_unknown_profile_and_missing_file(tmp_path: Path, speech: Path,
 @pytest.mark.parametrize("rate", [8000, 48000])
 def test_other_sample_rates_come_out_at_their_own_rate(speech: Path, tmp_path: Path,
                                                        rate: int) -> None:
-    from scipy.signal import resample_poly
-
     ref, _ = sf.read(speech, dtype="int16")
-    resampled = np.clip(resample_poly(ref.astype(np.float64), rate, 16000), -32768, 32767)
+    # The output is compared with this very signal, so crude rate changes do: repeat each
+    # sample to go up, average pairs to go down.
+    if rate > 16000:
+        resampled = np.repeat(ref, rate // 16000)
+    else:
+        pairs = ref[: ref.size // 2 * 2].reshape(-1, 2).astype(np.int32)
+        resampled = pairs.mean(axis=1).astype(np.int16)
     src = tmp_path / f"in{rate}.wav"
-    sf.write(src, resampled.astype(np.int16), rate, subtype="PCM_16")
+    sf.write(src, resampled, rate, subtype="PCM_16")
     out = tmp_path / "out.wav"
     assert main(["netsim", "--profile", "lan", "--input", str(src), "--output", str(out)]) == 0
     played, out_rate = sf.read(out, dtype="int16")
     assert out_rate == rate
-    lag, corr = _best_alignment(resampled.astype(np.int16), played)
+    lag, corr = _best_alignment(resampled, played)
     assert corr > 0.95
