@@ -1,0 +1,71 @@
+// Causal single-channel noise suppressor on 10 ms frames at 16 or 48 kHz.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "cbcs/dsp/Fft.hpp"
+#include "cbcs/dsp/Kernels.hpp"
+#include "cbcs/dsp/NoiseEstimator.hpp"
+#include "cbcs/dsp/SpectralGain.hpp"
+
+namespace cbcs::dsp {
+
+struct DenoiserConfig {
+  int sample_rate = 16000;       // 16000 or 48000
+  float suppression_db = 20.0f;  // attenuation where only noise is present, 0..60 dB
+  bool allow_simd = true;
+};
+
+enum class FrameStatus : int { kOk = 0, kWrongSize = 1 };
+
+// 20 ms sqrt-Hann analysis/synthesis windows at 50 % overlap (delay: one 10 ms frame),
+// noise tracked by NoiseEstimator, gains by SpectralGain. All buffers are sized in the
+// constructor; Process() allocates nothing and never throws.
+class Denoiser {
+ public:
+  explicit Denoiser(const DenoiserConfig& config);
+
+  int SampleRate() const noexcept { return config_.sample_rate; }
+  std::size_t FrameSamples() const noexcept { return hop_; }
+  // Algorithmic delay: output sample i corresponds to input sample i - DelaySamples().
+  std::size_t DelaySamples() const noexcept { return hop_; }
+  float SuppressionDb() const noexcept { return config_.suppression_db; }
+  void SetSuppressionDb(float db) noexcept;  // clamped to 0..60
+  // Probability that the last frame held speech (0..1).
+  float SpeechProbability() const noexcept { return speech_probability_; }
+  const char* KernelName() const noexcept { return kernels_->name; }
+
+  FrameStatus Process(std::span<const float> in, std::span<float> out) noexcept;
+  FrameStatus Process(std::span<const int16_t> in, std::span<int16_t> out) noexcept;
+  void Reset() noexcept;
+
+ private:
+  void ProcessFrame(const float* in, float* out) noexcept;
+
+  DenoiserConfig config_;
+  std::size_t hop_;
+  std::size_t size_;
+  std::size_t bins_;
+  const Kernels* kernels_;
+  Fft fft_;
+  NoiseEstimator noise_;
+  SpectralGain gain_rule_;
+  std::vector<float> window_;
+  std::vector<float> analysis_;   // last 2 hops of input
+  std::vector<float> windowed_;
+  std::vector<std::complex<float>> spectrum_;
+  std::vector<float> power_;
+  std::vector<float> gain_;
+  std::vector<float> synthesis_;
+  std::vector<float> overlap_;
+  std::vector<float> scratch_in_;
+  std::vector<float> scratch_out_;
+  std::size_t speech_lo_ = 0, speech_hi_ = 0;  // bins 300..3400 Hz
+  float speech_probability_ = 0.0f;
+};
+
+}  // namespace cbcs::dsp
