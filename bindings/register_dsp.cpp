@@ -4,8 +4,12 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "cbcs/dsp/Agc.hpp"
 #include "cbcs/dsp/Denoiser.hpp"
+#include "cbcs/dsp/Vad.hpp"
 #include "cbcs/dsp/Resampler.hpp"
 #include "register.hpp"
 
@@ -56,10 +60,41 @@ void CheckOut(const py::array& in, const py::array& out, const char* what) {
 
 void RegisterDenoiser(py::module_& m) {
   py::class_<dsp::Denoiser>(m, "Denoiser", "Causal noise suppressor on 10 ms frames (see cbcs.media.Denoiser).")
-      .def(py::init([](int sample_rate, float suppression_db, bool allow_simd) {
-             return new dsp::Denoiser(dsp::DenoiserConfig{sample_rate, suppression_db, allow_simd});
+      .def(py::init([](int sample_rate, float suppression_db, bool allow_simd, const py::bytes& model) {
+             const std::string_view blob(model);
+             return new dsp::Denoiser(dsp::DenoiserConfig{
+                 sample_rate, suppression_db, allow_simd,
+                 std::span(reinterpret_cast<const std::uint8_t*>(blob.data()), blob.size())});
            }),
-           py::arg("sample_rate") = 16000, py::arg("suppression_db") = 20.0f, py::arg("allow_simd") = true)
+           py::arg("sample_rate") = 16000, py::arg("suppression_db") = 20.0f, py::arg("allow_simd") = true,
+           py::arg("model") = py::bytes())
+      .def_property_readonly("has_model", &dsp::Denoiser::HasModel)
+      .def(
+          "features_buffer",
+          [](dsp::Denoiser& self, const py::array& samples, py::array_t<float>& features) {
+            if (samples.dtype().num() != kNpyFloat32 || samples.ndim() != 1 || !(samples.flags() & py::array::c_style)) {
+              RaiseFrameError("samples: expected contiguous float32[n], got " + Describe(samples));
+            }
+            const std::size_t hop = self.FrameSamples();
+            const std::size_t frames = static_cast<std::size_t>(samples.shape(0)) / hop;
+            const std::size_t nf = dsp::Denoiser::kFeatures;
+            if (features.ndim() != 2 || static_cast<std::size_t>(features.shape(0)) != frames ||
+                static_cast<std::size_t>(features.shape(1)) != nf || !(features.flags() & py::array::c_style)) {
+              RaiseFrameError("features: expected float32[" + std::to_string(frames) + ", " + std::to_string(nf) +
+                              "], got " + Describe(features));
+            }
+            const float* src = static_cast<const float*>(samples.data());
+            float* dst = features.mutable_data();
+            py::gil_scoped_release release;
+            std::vector<float> scratch(hop);
+            for (std::size_t f = 0; f < frames; ++f) {
+              self.Process(std::span(src + f * hop, hop), scratch);
+              const auto feat = self.Features();
+              std::copy(feat.begin(), feat.end(), dst + f * nf);
+            }
+          },
+          py::arg("samples"), py::arg("features"),
+          "Run the denoiser over samples and record each frame's model features (for training).")
       .def_property_readonly("sample_rate", &dsp::Denoiser::SampleRate)
       .def_property_readonly("frame_samples", &dsp::Denoiser::FrameSamples)
       .def_property_readonly("delay_samples", &dsp::Denoiser::DelaySamples)
@@ -143,11 +178,92 @@ void RegisterResampler(py::module_& m) {
       .def("reset", &dsp::Resampler::Reset);
 }
 
+std::span<const std::uint8_t> BlobOf(const std::string_view& blob) {
+  return std::span(reinterpret_cast<const std::uint8_t*>(blob.data()), blob.size());
+}
+
+void RegisterVad(py::module_& m) {
+  py::class_<dsp::Vad>(m, "Vad", "Voice activity detector on 10 ms frames (see cbcs.media.Vad).")
+      .def(py::init([](int sample_rate, float threshold, std::size_t hangover_frames, bool allow_simd,
+                       const py::bytes& model) {
+             const std::string_view blob(model);
+             return new dsp::Vad(dsp::VadConfig{sample_rate, threshold, hangover_frames, allow_simd, BlobOf(blob)});
+           }),
+           py::arg("sample_rate") = 16000, py::arg("threshold") = 0.5f, py::arg("hangover_frames") = 8,
+           py::arg("allow_simd") = true, py::arg("model") = py::bytes())
+      .def_property_readonly("frame_samples", &dsp::Vad::FrameSamples)
+      .def_property_readonly("probability", &dsp::Vad::Probability)
+      .def_property_readonly("is_speech", &dsp::Vad::IsSpeech)
+      .def(
+          "process",
+          [](dsp::Vad& self, const py::array& frame) {
+            const int kind = CheckAudio(frame, "frame", static_cast<py::ssize_t>(self.FrameSamples()));
+            const std::size_t n = self.FrameSamples();
+            return kind == kNpyFloat32 ? self.Process(std::span(static_cast<const float*>(frame.data()), n))
+                                       : self.Process(std::span(static_cast<const int16_t*>(frame.data()), n));
+          },
+          py::arg("frame"), "Speech probability of one frame.")
+      .def(
+          "process_buffer",
+          [](dsp::Vad& self, const py::array& samples, py::array_t<float>& probabilities) {
+            const int kind = CheckAudio(samples, "samples", 0);
+            const std::size_t hop = self.FrameSamples();
+            const std::size_t frames = static_cast<std::size_t>(samples.shape(0)) / hop;
+            if (probabilities.ndim() != 1 || static_cast<std::size_t>(probabilities.shape(0)) != frames) {
+              RaiseFrameError("probabilities: expected float32[" + std::to_string(frames) + "], got " +
+                              Describe(probabilities));
+            }
+            float* prob = probabilities.mutable_data();
+            const void* src = samples.data();
+            py::gil_scoped_release release;
+            for (std::size_t f = 0; f < frames; ++f) {
+              prob[f] = kind == kNpyFloat32
+                            ? self.Process(std::span(static_cast<const float*>(src) + f * hop, hop))
+                            : self.Process(std::span(static_cast<const int16_t*>(src) + f * hop, hop));
+            }
+          },
+          py::arg("samples"), py::arg("probabilities"), "Speech probability of every whole frame (GIL released).")
+      .def("reset", &dsp::Vad::Reset);
+}
+
+void RegisterAgc(py::module_& m) {
+  py::class_<dsp::Agc>(m, "Agc", "Automatic gain control with a limiter (see cbcs.media.Agc).")
+      .def(py::init([](int sample_rate, float target_dbfs, float max_gain_db, float min_gain_db, float limit_dbfs,
+                       float attack_ms) {
+             return new dsp::Agc(
+                 dsp::AgcConfig{sample_rate, target_dbfs, max_gain_db, min_gain_db, limit_dbfs, attack_ms});
+           }),
+           py::arg("sample_rate") = 16000, py::arg("target_dbfs") = -20.0f, py::arg("max_gain_db") = 30.0f,
+           py::arg("min_gain_db") = -20.0f, py::arg("limit_dbfs") = -1.0f, py::arg("attack_ms") = 400.0f)
+      .def_property_readonly("frame_samples", &dsp::Agc::FrameSamples)
+      .def_property_readonly("gain_db", &dsp::Agc::GainDb)
+      .def_property_readonly("speech_level_dbfs", &dsp::Agc::SpeechLevelDbfs)
+      .def(
+          "process_into",
+          [](dsp::Agc& self, const py::array& frame, py::array& out, float speech_probability) {
+            const int kind = CheckAudio(frame, "frame", static_cast<py::ssize_t>(self.FrameSamples()));
+            CheckOut(frame, out, "out");
+            const std::size_t n = self.FrameSamples();
+            if (kind == kNpyFloat32) {
+              self.Process(std::span(static_cast<const float*>(frame.data()), n),
+                           std::span(static_cast<float*>(out.mutable_data()), n), speech_probability);
+            } else {
+              self.Process(std::span(static_cast<const int16_t*>(frame.data()), n),
+                           std::span(static_cast<int16_t*>(out.mutable_data()), n), speech_probability);
+            }
+          },
+          py::arg("frame"), py::arg("out"), py::arg("speech_probability") = -1.0f,
+          "Apply the gain to one frame; speech_probability < 0 uses the built-in level detector.")
+      .def("reset", &dsp::Agc::Reset);
+}
+
 }  // namespace
 
 void register_dsp(py::module_& m) {
   RegisterDenoiser(m);
   RegisterResampler(m);
+  RegisterVad(m);
+  RegisterAgc(m);
 }
 
 }  // namespace cbcs::bindings

@@ -30,8 +30,20 @@ Denoiser::Denoiser(const DenoiserConfig& config)
   if (!(config.suppression_db >= 0.0f && config.suppression_db <= 60.0f)) {
     throw ConfigError("suppression_db: expected a value in 0..60, got " + std::to_string(config.suppression_db));
   }
-  config_.suppression_db = ClampSuppression(config.suppression_db);
-  gain_rule_.SetFloorDb(-config_.suppression_db);
+  SetSuppressionDb(config.suppression_db);
+  if (!config.model.empty()) {
+    model_ = std::make_unique<GainModel>(config.model, *kernels_);
+    if (model_->Inputs() != kFeatures || model_->Outputs() != kModelOutputs) {
+      throw ConfigError("model: expected " + std::to_string(kFeatures) + " inputs and " +
+                        std::to_string(kModelOutputs) + " outputs, got " + std::to_string(model_->Inputs()) +
+                        " and " + std::to_string(model_->Outputs()));
+    }
+  }
+  config_.model = {};  // the blob is parsed; do not keep a view of the caller's memory
+  band_energy_.assign(BandLayout::kBands, 0.0f);
+  features_.assign(kFeatures, 0.0f);
+  model_out_.assign(kModelOutputs, 0.0f);
+  model_gain_.assign(bins_, 1.0f);
   // Periodic sqrt-Hann: its square sums to exactly one at 50 % overlap.
   window_.resize(size_);
   for (std::size_t i = 0; i < size_; ++i) {
@@ -55,6 +67,7 @@ Denoiser::Denoiser(const DenoiserConfig& config)
 void Denoiser::SetSuppressionDb(float db) noexcept {
   config_.suppression_db = ClampSuppression(db);
   gain_rule_.SetFloorDb(-config_.suppression_db);
+  floor_gain_ = std::pow(10.0f, -config_.suppression_db / 20.0f);
 }
 
 void Denoiser::Reset() noexcept {
@@ -63,6 +76,7 @@ void Denoiser::Reset() noexcept {
   std::fill(analysis_.begin(), analysis_.end(), 0.0f);
   std::fill(overlap_.begin(), overlap_.end(), 0.0f);
   speech_probability_ = 0.0f;
+  if (model_) model_->Reset();
 }
 
 FrameStatus Denoiser::Process(std::span<const float> in, std::span<float> out) noexcept {
@@ -92,10 +106,33 @@ void Denoiser::ProcessFrame(const float* in, float* out) noexcept {
   noise_.Update(power_);
   gain_rule_.Compute(power_, noise_.Noise(), gain_);
 
-  const auto presence = gain_rule_.Presence();
-  float sum = 0.0f;
-  for (std::size_t k = speech_lo_; k < speech_hi_; ++k) sum += presence[k];
-  speech_probability_ = sum / static_cast<float>(speech_hi_ - speech_lo_);
+  // Features on a per-bin power density scale (power / size), the same at 16 and 48 kHz.
+  const float density = 1.0f / static_cast<float>(size_);
+  for (std::size_t k = 0; k <= BandLayout::kTopBin; ++k) power_[k] *= density;
+  BandLayout::BandEnergies(power_, band_energy_);
+  for (std::size_t b = 0; b < BandLayout::kBands; ++b) features_[b] = std::log10(band_energy_[b] + 1e-10f);
+  for (std::size_t k = 0; k <= BandLayout::kTopBin; ++k) power_[k] = noise_.Noise()[k] * density;
+  BandLayout::BandEnergies(power_, band_energy_);
+  for (std::size_t b = 0; b < BandLayout::kBands; ++b) {
+    features_[BandLayout::kBands + b] = std::log10(band_energy_[b] + 1e-10f);
+  }
+
+  if (model_) {
+    model_->Run(features_, model_out_);
+    BandLayout::Interpolate(std::span<const float>(model_out_).first(BandLayout::kBands), model_gain_);
+    for (std::size_t k = 0; k <= BandLayout::kTopBin; ++k) gain_[k] = std::max(model_gain_[k], floor_gain_);
+    // Above 8 kHz: the statistical gain, never more than the top band's.
+    const float top = std::max(model_out_[BandLayout::kBands - 1], floor_gain_);
+    for (std::size_t k = BandLayout::kTopBin + 1; k < bins_; ++k) gain_[k] = std::min(gain_[k], top);
+    speech_probability_ = model_out_[BandLayout::kBands];
+  } else {
+    // suppression_db is the most attenuation any bin gets.
+    for (std::size_t k = 0; k < bins_; ++k) gain_[k] = std::max(gain_[k], floor_gain_);
+    const auto presence = gain_rule_.Presence();
+    float sum = 0.0f;
+    for (std::size_t k = speech_lo_; k < speech_hi_; ++k) sum += presence[k];
+    speech_probability_ = sum / static_cast<float>(speech_hi_ - speech_lo_);
+  }
 
   for (std::size_t k = 0; k < bins_; ++k) spectrum_[k] *= gain_[k];
   fft_.Inverse(spectrum_, synthesis_);

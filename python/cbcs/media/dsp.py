@@ -8,14 +8,18 @@ setting raises :class:`cbcs.errors.ConfigError`.
 
 from __future__ import annotations
 
-from typing import TypeVar
+import hashlib
+from functools import lru_cache
+from importlib import resources
+from typing import Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from cbcs import _core
+from cbcs.errors import ConfigError
 
-__all__ = ["Denoiser", "Resampler"]
+__all__ = ["Agc", "Denoiser", "Resampler", "Vad"]
 
 #: Sample rates the denoiser runs at natively.
 DENOISER_RATES = (16000, 48000)
@@ -23,6 +27,20 @@ DENOISER_RATES = (16000, 48000)
 RESAMPLER_RATES = (8000, 16000, 48000)
 
 AudioT = TypeVar("AudioT", np.float32, np.int16)
+
+#: The learned band-gain model shipped with cbcs (trained by tools/train_denoise_model.py
+#: on Debian-shipped and synthesised audio, never on the evaluation clips) and its digest.
+MODEL_FILE = "denoise_gru.bin"
+MODEL_SHA256 = "d50ed8497e017bebe4dcb8b653f2482cf8f1f8e08631ecadee83a7a136005fdc"
+
+
+@lru_cache(maxsize=1)
+def _model_blob() -> bytes:
+    blob = resources.files("cbcs.media").joinpath("data", MODEL_FILE).read_bytes()
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != MODEL_SHA256:
+        raise ConfigError(f"{MODEL_FILE}: expected sha256 {MODEL_SHA256}, got {digest}")
+    return blob
 
 
 class Denoiser:
@@ -36,10 +54,18 @@ class Denoiser:
         sample_rate: 16000 or 48000.
         suppression_db: attenuation applied where only noise is present, 0 to 60 dB.
             Lower keeps more of the background, higher removes more of it.
+        method: ``"hybrid"`` (default): a small GRU shipped with cbcs turns band energies
+            and the tracked noise into band gains and the speech probability;
+            ``"statistical"``: OM-LSA gains with speech-presence noise tracking only.
     """
 
-    def __init__(self, sample_rate: int = 16000, *, suppression_db: float = 20.0) -> None:
-        self._core = _core.Denoiser(sample_rate, suppression_db)
+    def __init__(self, sample_rate: int = 16000, *, suppression_db: float = 30.0,
+                 method: Literal["hybrid", "statistical"] = "hybrid") -> None:
+        if method not in ("hybrid", "statistical"):
+            raise ConfigError(f"method: expected 'hybrid' or 'statistical', got {method!r}")
+        model = _model_blob() if method == "hybrid" else b""
+        self._core = _core.Denoiser(sample_rate, suppression_db, True, model)
+        self.method = method
 
     @property
     def sample_rate(self) -> int:
@@ -137,6 +163,84 @@ class Resampler:
         out = np.empty(self._core.output_count(int(samples.shape[0])) if samples.ndim == 1 else 0,
                        dtype=np.float32)
         self._core.process_into(samples, out)
+        return out
+
+    def reset(self) -> None:
+        self._core.reset()
+
+
+class Vad:
+    """Voice activity detector: speech probability per 10 ms frame, with a held decision.
+
+    It runs the denoiser's analysis (with the shipped model's voice-activity output by
+    default) and discards the audio. :attr:`is_speech` stays true for ``hangover_frames``
+    frames after the probability last reached ``threshold``, so words are not chopped.
+    """
+
+    def __init__(self, sample_rate: int = 16000, *, threshold: float = 0.5, hangover_frames: int = 8,
+                 method: Literal["hybrid", "statistical"] = "hybrid") -> None:
+        if method not in ("hybrid", "statistical"):
+            raise ConfigError(f"method: expected 'hybrid' or 'statistical', got {method!r}")
+        if hangover_frames < 0:
+            raise ConfigError(f"hangover_frames: expected 0..1000, got {hangover_frames}")
+        model = _model_blob() if method == "hybrid" else b""
+        self._core = _core.Vad(sample_rate, threshold, hangover_frames, True, model)
+
+    @property
+    def frame_samples(self) -> int:
+        return int(self._core.frame_samples)
+
+    @property
+    def probability(self) -> float:
+        """Speech probability of the last frame."""
+        return float(self._core.probability)
+
+    @property
+    def is_speech(self) -> bool:
+        """Decision for the last frame, held over short gaps."""
+        return bool(self._core.is_speech)
+
+    def process(self, frame: npt.NDArray[AudioT]) -> float:
+        """Speech probability (0..1) of one frame (float32 or int16)."""
+        return float(self._core.process(frame))
+
+    def process_buffer(self, samples: npt.NDArray[AudioT]) -> npt.NDArray[np.float32]:
+        """Speech probability of every whole frame of ``samples`` (GIL released)."""
+        n = int(samples.shape[0]) // self.frame_samples if samples.ndim == 1 else 0
+        prob = np.empty(n, dtype=np.float32)
+        self._core.process_buffer(samples, prob)
+        return prob
+
+    def reset(self) -> None:
+        self._core.reset()
+
+
+class Agc:
+    """Automatic gain control: brings speech to ``target_dbfs`` RMS, peaks below ``limit_dbfs``.
+
+    The gain only moves on speech frames (from ``speech_probability`` when given, e.g. a
+    :class:`Vad`'s, or from a built-in level detector), so it does not pump up the noise in
+    pauses; it changes by at most 0.5 dB per frame, ramped sample by sample.
+    """
+
+    def __init__(self, sample_rate: int = 16000, *, target_dbfs: float = -20.0, max_gain_db: float = 30.0,
+                 min_gain_db: float = -20.0, limit_dbfs: float = -1.0, attack_ms: float = 400.0) -> None:
+        self._core = _core.Agc(sample_rate, target_dbfs, max_gain_db, min_gain_db, limit_dbfs, attack_ms)
+
+    @property
+    def frame_samples(self) -> int:
+        return int(self._core.frame_samples)
+
+    @property
+    def gain_db(self) -> float:
+        """Gain applied at the end of the last frame (before the limiter)."""
+        return float(self._core.gain_db)
+
+    def process(self, frame: npt.NDArray[AudioT], speech_probability: float | None = None
+                ) -> npt.NDArray[AudioT]:
+        """Apply the gain to one 10 ms frame; returns a new array of the same dtype."""
+        out = np.empty_like(frame)
+        self._core.process_into(frame, out, -1.0 if speech_probability is None else float(speech_probability))
         return out
 
     def reset(self) -> None:
