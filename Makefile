@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml scripts/install-system-deps.sh
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q scikit-build-core pybind11==3.1.0 cmake ninja
 	$(PY) -m pip install -q --no-build-isolation -Ceditable.rebuild=true -e '.[test]'
+	$(PY) -m pip install -q --no-deps silero-vad==6.2.3  # only its ONNX file; its deps pull torch
 	touch $@
 
 demo: setup
@@ -44,6 +45,7 @@ stubs: setup
 
 gates: setup
 	$(CBCS) bench jitter --short --gate --json build/bench-jitter.json
+	$(CBCS) bench denoise --short --gate --json build/bench-denoise.json
 
 test-python: setup
 	$(PY) -m pytest -q

@@ -106,8 +106,10 @@ void Denoiser::ProcessFrame(const float* in, float* out) noexcept {
   noise_.Update(power_);
   gain_rule_.Compute(power_, noise_.Noise(), gain_);
 
-  // Features on a per-bin power density scale (power / size), the same at 16 and 48 kHz.
-  const float density = 1.0f / static_cast<float>(size_);
+  // Features on one scale at both rates: |X|^2 of a given sound grows with size^2 (bins
+  // are 50 Hz wide at both rates), so divide by size^2, times 320 to keep the 16 kHz scale
+  // of power / 320 the model was trained on.
+  const float density = 320.0f / (static_cast<float>(size_) * static_cast<float>(size_));
   for (std::size_t k = 0; k <= BandLayout::kTopBin; ++k) power_[k] *= density;
   BandLayout::BandEnergies(power_, band_energy_);
   for (std::size_t b = 0; b < BandLayout::kBands; ++b) features_[b] = std::log10(band_energy_[b] + 1e-10f);

@@ -70,6 +70,13 @@ GainModel::GainModel(std::span<const std::uint8_t> blob, const Kernels& kernels)
   for (std::size_t d : {inputs_, dense_, hidden_, outputs_}) {
     if (d == 0 || d > kMaxDim) throw ConfigError("gain model: expected layer sizes in 1..1024, got " + std::to_string(d));
   }
+  // Check the length before allocating anything sized by the header.
+  const std::size_t floats = 2 * inputs_ + dense_ * inputs_ + dense_ + 3 * hidden_ * dense_ +
+                             3 * hidden_ * hidden_ + 6 * hidden_ + outputs_ * hidden_ + outputs_;
+  if (blob.size() != 24 + 4 * floats) {
+    throw ConfigError("gain model: expected " + std::to_string(24 + 4 * floats) + " bytes for its layer sizes, got " +
+                      std::to_string(blob.size()));
+  }
   inputs_pad_ = Pad8(inputs_);
   dense_pad_ = Pad8(dense_);
   hidden_pad_ = Pad8(hidden_);

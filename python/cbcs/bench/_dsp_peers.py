@@ -61,7 +61,7 @@ class RnnoisePeer:
         finally:
             self._lib.rnnoise_destroy(st)
         down = resample_poly(out, 1, 3)[:len(x)]
-        return np.clip(np.rint(down), -32768, 32767).astype(np.int16)
+        return np.asarray(np.clip(np.rint(down), -32768, 32767), dtype=np.int16)
 
 
 class WebrtcNsPeer:

@@ -101,12 +101,11 @@ class OursDenoiser:
     name = "cbcs"
 
     def __init__(self, sample_rate: int = 16000) -> None:
-        from cbcs.media import Denoiser
-        self._make = lambda: Denoiser(sample_rate)
-        self.delay = self._make().delay_samples
+        self.sample_rate = sample_rate
 
     def process(self, x: I16) -> I16:
-        y, _ = self._make().process_buffer(x, align=False)
+        from cbcs.media import Denoiser
+        y, _ = Denoiser(self.sample_rate).process_buffer(x, align=False)
         return y
 
 
@@ -155,7 +154,7 @@ def _fmt(v: float, digits: int = 2) -> str:
     return "n/a" if not np.isfinite(v) else f"{v:.{digits}f}"
 
 
-def run_denoise(args: argparse.Namespace, report: Report) -> None:
+def run_denoise(args: argparse.Namespace, report: Report) -> list[Mixture]:
     from cbcs.bench._dsp_peers import denoise_peers
     audio = _audio_dir(args.audio)
     mixtures = make_mixtures(audio, args.short)
@@ -248,6 +247,7 @@ def run_denoise(args: argparse.Namespace, report: Report) -> None:
     report.check("RTF at 16 kHz <= 0.005", rtf[ours] <= 0.005, f"{rtf[ours]:.4f}")
     _rtf_48k(mixtures, report, rtf)
     _clean_passthrough(mixtures, report)
+    return mixtures
 
 
 def _rtf_48k(mixtures: list[Mixture], report: Report, rtf16: dict[str, float]) -> None:
@@ -284,5 +284,99 @@ def _clean_passthrough(mixtures: list[Mixture], report: Report) -> None:
     report.check("clean speech: PESQ-WB(out vs in) >= 4.0 on every clip", worst >= 4.0, f"worst {worst:.2f}")
 
 
+def _clean_labels(clean: F32) -> npt.NDArray[np.bool_]:
+    """Speech frames of a clean clip: 10 ms energy within 40 dB of its loudest frame."""
+    n = len(clean) // 160
+    e = np.sum(clean[:n * 160].astype(np.float64).reshape(n, 160) ** 2, axis=1)
+    return np.asarray(e > max(float(np.max(e)) * 1e-4, 160 * 1e-9), dtype=bool)
+
+
+def run_vad(mixtures: list[Mixture], report: Report) -> None:
+    from cbcs.bench._dsp_peers import SileroVad, webrtcvad_labels
+    from cbcs.media import Vad
+    names = ["cbcs", "webrtcvad-0", "webrtcvad-1", "webrtcvad-2", "webrtcvad-3", "silero"]
+    try:
+        silero: SileroVad | None = SileroVad()
+    except (ImportError, OSError) as exc:
+        print(f"peer missing: silero: {exc}")
+        silero = None
+    correct = {n: 0 for n in names}
+    busy = {n: 0.0 for n in names}
+    total = 0
+    for m in mixtures:
+        labels = _clean_labels(m.clean)
+        x16 = to_i16(m.noisy)
+        decisions: dict[str, npt.NDArray[np.bool_]] = {}
+        t0 = time.process_time()
+        decisions["cbcs"] = Vad().process_buffer(x16) >= 0.5
+        busy["cbcs"] += time.process_time() - t0
+        for mode in range(4):
+            t0 = time.process_time()
+            decisions[f"webrtcvad-{mode}"] = webrtcvad_labels(x16, mode)
+            busy[f"webrtcvad-{mode}"] += time.process_time() - t0
+        if silero is not None:
+            t0 = time.process_time()
+            decisions["silero"] = silero.probabilities(x16.astype(np.float32) / 32768.0) >= 0.5
+            busy["silero"] += time.process_time() - t0
+        for n, d in decisions.items():
+            k = min(len(d), len(labels))
+            correct[n] += int(np.sum(d[:k] == labels[:k]))
+        total += len(labels)
+    audio_s = sum(len(m.noisy) for m in mixtures) / 16000.0
+    acc = {n: correct[n] / total for n in names if busy[n] > 0 or n == "cbcs"}
+    report.table("VAD frame accuracy on the noisy mixtures (labels from the clean speech)",
+                 ["detector", "accuracy", "RTF"],
+                 [[n, f"{acc[n]:.3f}", f"{busy[n] / audio_s:.4f}"] for n in acc])
+    report.figures["vad"] = {"accuracy": acc, "rtf": {n: busy[n] / audio_s for n in acc}}
+    best_webrtc = max(acc[n] for n in acc if n.startswith("webrtcvad"))
+    report.check("VAD accuracy >= webrtcvad's best mode", acc["cbcs"] >= best_webrtc,
+                 f"{acc['cbcs']:.3f} vs {best_webrtc:.3f}")
+
+
+def run_resampler(mixtures: list[Mixture], report: Report) -> None:
+    from scipy.signal import firwin, resample_poly
+    from cbcs.media import Resampler
+    clean = list({m.speech: m.clean for m in mixtures}.values())
+    lp = firwin(511, 7000.0, fs=16000.0)  # "in band": below 7 kHz, zero-phase FIR
+
+    def band(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.convolve(x, lp, mode="same")
+
+    rows = []
+    figures: dict[str, Any] = {}
+    for name in ("cbcs", "scipy resample_poly"):
+        err = sig = 0.0
+        busy = 0.0
+        for x in clean:
+            if name == "cbcs":
+                up, down = Resampler(16000, 48000), Resampler(48000, 16000)
+                t0 = time.process_time()
+                y = down.process(up.process(x))
+                busy += time.process_time() - t0
+                d = int(round((up.delay_seconds + down.delay_seconds) * 16000))
+                y = np.concatenate([y[d:], np.zeros(d, np.float32)])
+            else:
+                t0 = time.process_time()
+                y = resample_poly(resample_poly(x, 3, 1), 1, 3).astype(np.float32)
+                busy += time.process_time() - t0
+            ref = band(x.astype(np.float64))[600:-600]
+            out = band(y.astype(np.float64))[600:-600]
+            err += float(np.sum((out - ref) ** 2))
+            sig += float(np.sum(ref ** 2))
+        snr = 10 * math.log10(sig / max(err, 1e-30))
+        audio_s = sum(len(x) for x in clean) / 16000.0
+        rows.append([name, f"{snr:.1f}", f"{1e6 * busy / audio_s:.0f}"])
+        figures[name] = {"round_trip_snr_db": snr, "us_per_audio_second": 1e6 * busy / audio_s}
+    rows.append(["cost ratio cbcs / scipy", "",
+                 f"{figures['cbcs']['us_per_audio_second'] / figures['scipy resample_poly']['us_per_audio_second']:.2f}"])
+    report.table("resampler round trip 16 -> 48 -> 16 kHz on the speech clips (in band: < 7 kHz)",
+                 ["resampler", "SNR dB", "us per audio s"], rows)
+    report.figures["resampler"] = figures
+    report.check("resampler round trip SNR >= 60 dB in band", figures["cbcs"]["round_trip_snr_db"] >= 60.0,
+                 f"{figures['cbcs']['round_trip_snr_db']:.1f} dB")
+
+
 def run(args: argparse.Namespace, report: Report) -> None:
-    run_denoise(args, report)
+    mixtures = run_denoise(args, report)
+    run_vad(mixtures, report)
+    run_resampler(mixtures, report)

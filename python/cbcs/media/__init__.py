@@ -1,2 +1,2 @@
 """Typed wrappers over the C++ media core."""
-from cbcs.media.dsp import Agc, Denoiser, Resampler, Vad  # noqa: F401
+from cbcs.media.dsp import Agc as Agc, Denoiser as Denoiser, Resampler as Resampler, Vad as Vad
