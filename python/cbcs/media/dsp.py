@@ -31,7 +31,7 @@ AudioT = TypeVar("AudioT", np.float32, np.int16)
 #: The learned band-gain model shipped with cbcs (trained by tools/train_denoise_model.py
 #: on Debian-shipped and synthesised audio, never on the evaluation clips) and its digest.
 MODEL_FILE = "denoise_gru.bin"
-MODEL_SHA256 = "d50ed8497e017bebe4dcb8b653f2482cf8f1f8e08631ecadee83a7a136005fdc"
+MODEL_SHA256 = "1a7f89d8325ff309b955b8cff21d19ccf37a08bb77bc05c1a3f68c374e733ad5"
 
 
 @lru_cache(maxsize=1)

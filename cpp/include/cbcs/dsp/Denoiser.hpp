@@ -23,6 +23,7 @@ struct DenoiserConfig {
   bool allow_simd = true;
   // Weights of the learned band-gain model (GainModel blob); empty: statistical gains only.
   std::span<const std::uint8_t> model{};
+  int mix = 5;
 };
 
 enum class FrameStatus : int { kOk = 0, kWrongSize = 1 };
