@@ -60,14 +60,14 @@ void CheckOut(const py::array& in, const py::array& out, const char* what) {
 
 void RegisterDenoiser(py::module_& m) {
   py::class_<dsp::Denoiser>(m, "Denoiser", "Causal noise suppressor on 10 ms frames (see cbcs.media.Denoiser).")
-      .def(py::init([](int sample_rate, float suppression_db, bool allow_simd, const py::bytes& model, int mix) {
+      .def(py::init([](int sample_rate, float suppression_db, bool allow_simd, const py::bytes& model) {
              const std::string_view blob(model);
              return new dsp::Denoiser(dsp::DenoiserConfig{
                  sample_rate, suppression_db, allow_simd,
-                 std::span(reinterpret_cast<const std::uint8_t*>(blob.data()), blob.size()), mix});
+                 std::span(reinterpret_cast<const std::uint8_t*>(blob.data()), blob.size())});
            }),
            py::arg("sample_rate") = 16000, py::arg("suppression_db") = 20.0f, py::arg("allow_simd") = true,
-           py::arg("model") = py::bytes(), py::arg("mix") = 5)
+           py::arg("model") = py::bytes())
       .def_property_readonly("has_model", &dsp::Denoiser::HasModel)
       .def(
           "features_buffer",

@@ -122,18 +122,12 @@ void Denoiser::ProcessFrame(const float* in, float* out) noexcept {
   if (model_) {
     model_->Run(features_, model_out_);
     BandLayout::Interpolate(std::span<const float>(model_out_).first(BandLayout::kBands), model_gain_);
+    // Hybrid gain: the model's band gain, sharpened within the band by the square root of
+    // the per-bin OM-LSA gain (the bands are 100-900 Hz wide; the statistical rule sees
+    // the gaps between harmonics). The root halves the statistical rule's depth, so its
+    // errors on clean speech stay small.
     for (std::size_t k = 0; k <= BandLayout::kTopBin; ++k) {
-      const float m = model_gain_[k], st = gain_[k];
-      float g = m;
-      switch (config_.mix) {
-        case 1: g = st; break;
-        case 2: g = std::min(m, st); break;
-        case 3: g = std::sqrt(m * st); break;
-        case 4: g = m * st; break;
-        case 5: g = m * std::sqrt(st); break;
-        default: break;
-      }
-      gain_[k] = std::max(g, floor_gain_);
+      gain_[k] = std::max(model_gain_[k] * std::sqrt(gain_[k]), floor_gain_);
     }
     // Above 8 kHz: the statistical gain, never more than the top band's.
     const float top = std::max(model_out_[BandLayout::kBands - 1], floor_gain_);

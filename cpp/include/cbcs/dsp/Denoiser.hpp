@@ -23,15 +23,15 @@ struct DenoiserConfig {
   bool allow_simd = true;
   // Weights of the learned band-gain model (GainModel blob); empty: statistical gains only.
   std::span<const std::uint8_t> model{};
-  int mix = 5;
 };
 
 enum class FrameStatus : int { kOk = 0, kWrongSize = 1 };
 
 // 20 ms sqrt-Hann analysis/synthesis windows at 50 % overlap (delay: one 10 ms frame),
 // noise tracked by NoiseEstimator. Gains: with a model, a small GRU turns band energies of
-// the frame and of the tracked noise into 22 band gains (0-8 kHz) and a speech probability;
-// above 8 kHz (48 kHz streams) and without a model, the OM-LSA rule of SpectralGain. All
+// the frame and of the tracked noise into 22 band gains (0-8 kHz) and a speech probability,
+// refined per bin by the OM-LSA rule of SpectralGain; above 8 kHz (48 kHz streams) and
+// without a model, the OM-LSA rule alone. All
 // buffers are sized in the constructor; Process() allocates nothing and never throws.
 class Denoiser {
  public:

@@ -14,6 +14,9 @@ namespace cbcs::dsp {
 // cannot freeze under a sudden, lasting noise step.
 class NoiseEstimator {
  public:
+  static constexpr std::size_t kSubwindows = 8;
+  static constexpr std::size_t kSubwindowFrames = 12;
+
   explicit NoiseEstimator(std::size_t bins);
 
   // power: |Y|^2 of the current frame. Updates Noise() and Presence().
@@ -28,6 +31,14 @@ class NoiseEstimator {
   std::vector<float> noise_;
   std::vector<float> presence_;
   std::vector<float> presence_smooth_;
+  // Minimum of the smoothed power over the last kSubwindows x kSubwindowFrames frames (about
+  // 1 s, Martin's sub-window scheme): the noise estimate never goes above it times a bias,
+  // which stops sustained speech from leaking into the estimate.
+  std::vector<float> smoothed_;
+  std::vector<float> sub_min_;      // bins x kSubwindows, ring of finished sub-window minima
+  std::vector<float> current_min_;
+  std::size_t sub_frame_ = 0;
+  std::size_t sub_index_ = 0;
   std::size_t frames_ = 0;
 };
 
