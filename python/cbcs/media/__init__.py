@@ -2,10 +2,13 @@
 
 from cbcs.media import netsim, quality, rtp
 from cbcs.media.cc import FeedbackGenerator, Pacer, SendSideBwe, TransportFeedback
+from cbcs.media.dsp import Agc, Denoiser, Resampler, Vad
 from cbcs.media.fec import ReedSolomon, TooManyLossesError, available_kernels
 from cbcs.media.jitter import JitterBuffer, JitterStats, Playout, PlayoutKind, PutStatus
 
 __all__ = [
+    "Agc",
+    "Denoiser",
     "FeedbackGenerator",
     "JitterBuffer",
     "JitterStats",
@@ -14,9 +17,11 @@ __all__ = [
     "PlayoutKind",
     "PutStatus",
     "ReedSolomon",
+    "Resampler",
     "SendSideBwe",
     "TooManyLossesError",
     "TransportFeedback",
+    "Vad",
     "available_kernels",
     "netsim",
     "quality",
