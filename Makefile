@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml scripts/install-system-deps.sh
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q scikit-build-core pybind11==3.1.0 cmake ninja
 	$(PY) -m pip install -q --no-build-isolation -Ceditable.rebuild=true -e '.[test]'
+	$(PY) -m pip install -q --no-deps silero-vad==6.2.3  # only its ONNX file; its deps pull torch
 	touch $@
 
 demo: setup
@@ -48,6 +49,8 @@ stubs: setup
 gates: setup
 	$(CBCS) bench jitter --short --gate --json build/bench-jitter.json
 	$(CBCS) bench fec --short --gate --json build/bench-fec.json
+	# Not all of issue 5's gates hold yet: report the denoise figures without failing on them.
+	$(CBCS) bench denoise --short --json build/bench-denoise.json
 	# Not all of issue 4's gates hold yet: report the cc figures without failing on them.
 	$(CBCS) bench cc --short --json build/bench-cc.json
 

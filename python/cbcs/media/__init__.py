@@ -2,15 +2,26 @@
 
 from cbcs.media import netsim, quality, rtp
 from cbcs.media.cc import FeedbackGenerator, Pacer, SendSideBwe, TransportFeedback
+from cbcs.media.dsp import Agc, Denoiser, Resampler, Vad
 from cbcs.media.fec import ReedSolomon, TooManyLossesError, available_kernels
+from cbcs.media.jitter import JitterBuffer, JitterStats, Playout, PlayoutKind, PutStatus
 
 __all__ = [
+    "Agc",
+    "Denoiser",
     "FeedbackGenerator",
+    "JitterBuffer",
+    "JitterStats",
     "Pacer",
+    "Playout",
+    "PlayoutKind",
+    "PutStatus",
     "ReedSolomon",
+    "Resampler",
     "SendSideBwe",
     "TooManyLossesError",
     "TransportFeedback",
+    "Vad",
     "available_kernels",
     "netsim",
     "quality",
