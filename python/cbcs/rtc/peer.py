@@ -194,7 +194,8 @@ class Peer(_BasePeer):
     """A cbcs voice peer. ``impair="latam-3g"`` puts the emulated link on its UDP path.
 
     ``answer(offer)`` -> answer SDP; then :meth:`stats` any time, :meth:`close` at the end.
-    What it plays is kept in ``recorder`` (10 ms blocks, wall-clock stamped). Each core
+    ``fill(start_sample, n, wall_ms)`` supplies the audio it sends (48 kHz mono int16);
+    what it plays is kept in ``recorder`` (10 ms blocks, wall-clock stamped). Each core
     piece present in this build is wired in (``core`` lists them): the jitter buffer
     (receive), RED (both ways), transport-wide feedback and the send-side estimator
     setting the Opus bitrate, and the denoiser when ``denoise=True``.
