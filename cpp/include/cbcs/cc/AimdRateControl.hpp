@@ -37,6 +37,12 @@ class AimdRateControl {
   // While overusing, decrease again only after about an RTT or when throughput has halved.
   bool TimeToReduceFurther(double now_ms, std::optional<double> acked_bps) const noexcept;
   void SetMinMax(double min_bps, double max_bps) noexcept;
+  // A rate the path has just shown it carries (packets sent faster than the target arrived
+  // this close together): above the link-capacity estimate's upper bound the link has grown,
+  // and the estimate is dropped so the rate increases multiplicatively again.
+  void OnCapacitySample(double bps) noexcept;
+  // The bottleneck's rate, measured directly (a probe the path could not carry in full).
+  void SetLinkCapacity(double bps) noexcept { capacity_kbps_ = bps / 1000; }
 
   double target_bps() const noexcept { return current_; }
   State state() const noexcept { return state_; }
