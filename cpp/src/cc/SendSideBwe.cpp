@@ -20,6 +20,7 @@ constexpr int kMinBurstPairs = 8;
 constexpr double kMinBurstGapsMs = 40;
 constexpr double kBurstRateHoldMs = 1000;
 constexpr double kSpareCapacityRatio = 1.25;
+constexpr double kSevereQueueMs = 100;
 
 AimdConfig MakeAimd(const SendSideBweConfig& c) {
   AimdConfig a;
@@ -133,6 +134,16 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
   // saw-tooth each paced frame adds on top.
   const double min_queue = std::max(0.0, min_owd - base_owd);
   UpdateCompeting(min_queue, now_ms);
+  // Even the shallowest packet of this feedback waited this long, and the queue grew by half
+  // of that since the last feedback: the capacity fell sharply and a drop-tail queue is
+  // filling faster than the trendline (a window of 20 groups, smoothed) can turn. React now
+  // rather than a few hundred ms later, when the queue has overflowed. Not while a loss-based
+  // competitor keeps the queue standing.
+  if (!competing_ && n > 1 && min_queue >= kSevereQueueMs &&
+      min_queue - last_min_queue_ms_ >= kSevereQueueMs / 2) {
+    overused = true;
+  }
+  last_min_queue_ms_ = min_queue;
   // A standing queue kept up by a competitor is not ours to drain: cutting below beta would
   // only hand it more of the link.
   aimd_.SetQueueDelay(competing_ ? 0.0 : queue_ms_);

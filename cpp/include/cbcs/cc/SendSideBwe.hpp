@@ -44,7 +44,7 @@ struct SendSideBweConfig {
   // empty queue, probe at ramp_scale x the estimate (ProbeControllerConfig) to find spare
   // capacity in a few RTTs instead of 8 %/s.
   bool ramp_probing = true;
-  double ramp_quiet_ms = 1000;
+  double ramp_quiet_ms = 500;
 };
 
 // One entry of a feedback: arrival_ms is NaN when the packet was reported lost.
@@ -144,6 +144,7 @@ class SendSideBwe {
   double owd_min_[2] = {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
   double owd_bucket_start_ms_ = -1;
   double queue_ms_ = 0;
+  double last_min_queue_ms_ = 0;  // shallowest queueing delay of the previous feedback
   double last_delay_cut_ms_ = -1e9;
   bool competing_ = false;
   double standing_since_ms_ = -1;  // the queue has been standing since (or -1)
