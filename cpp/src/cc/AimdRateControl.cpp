@@ -14,6 +14,7 @@ constexpr double kPacketBits = 1200 * 8;
 constexpr double kDrainMs = 1000;
 constexpr double kQueueDrainFloorMs = 50;
 constexpr double kFillFraction = 0.95;
+constexpr double kGrownRatio = 1.3;
 constexpr double kFillTimeS = 0.5;
 }  // namespace
 
@@ -47,7 +48,12 @@ double AimdRateControl::LowerCapacityBound() const noexcept {
 }
 
 void AimdRateControl::OnCapacitySample(double bps) noexcept {
-  if (capacity_kbps_ >= 0 && bps > UpperCapacityBound()) capacity_kbps_ = -1;
+  // Well clear of the estimate, not merely past its spread: on a shared link our pairs at
+  // times come through at a little more than our share, and resetting on those would switch
+  // the larger flows to multiplicative increase and away from a fair share.
+  if (capacity_kbps_ >= 0 && bps > std::max(UpperCapacityBound(), kGrownRatio * capacity_kbps_ * 1000)) {
+    capacity_kbps_ = -1;
+  }
 }
 
 void AimdRateControl::OnOveruseCapacity(double acked_bps) noexcept {
@@ -126,7 +132,7 @@ double AimdRateControl::Update(BandwidthUsage usage, std::optional<double> acked
         // would take seconds per 100 kbit/s at high rates; close most of the gap to just below
         // the capacity within about kFillTimeS instead, and probe the last part additively.
         const double fill_to = kFillFraction * capacity_kbps_ * 1000;
-        if (current_ < fill_to) {
+        if (refill_ && current_ < fill_to) {
           increase = std::max(increase, (fill_to - current_) * (1 - std::exp(-dt_s / kFillTimeS)));
         }
       } else {

@@ -55,6 +55,13 @@ TEST(AimdRateControl, AfterABackOffRefillsMostOfTheGapToTheKnownCapacityWithinAS
   // One packet per 200 ms alone would have added ~48 kbit/s; the refill heads for 0.95 x 2M.
   EXPECT_GT(a.target_bps(), 1.85e6);
   EXPECT_LE(a.target_bps(), 0.95 * 2e6 + 1);
+  // On a shared link (SetRefill(false)) only the rate-independent additive increase applies.
+  AimdRateControl shared(c);
+  shared.SetRtt(100);
+  shared.SetRefill(false);
+  shared.Update(BandwidthUsage::kOverusing, 2e6, 0);
+  for (double t = 100; t <= 1100; t += 100) shared.Update(BandwidthUsage::kNormal, 1.7e6, t);
+  EXPECT_NEAR(shared.target_bps(), 1.7e6 + 1200 * 8 * 1000 / 200.0, 2e3);
 }
 
 TEST(AimdRateControl, CapacitySampleAboveTheEstimateDropsIt) {

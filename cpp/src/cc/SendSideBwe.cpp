@@ -21,6 +21,7 @@ constexpr double kMinBurstGapsMs = 40;
 constexpr double kBurstRateHoldMs = 1000;
 constexpr double kSpareCapacityRatio = 1.25;
 constexpr double kSevereQueueMs = 100;
+constexpr double kAloneRatio = 1.2;
 
 AimdConfig MakeAimd(const SendSideBweConfig& c) {
   AimdConfig a;
@@ -171,6 +172,12 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
     ++false_alarms_;
   }
   if (burst_rate_bps_ > 0 && !overused) aimd_.OnCapacitySample(burst_rate_bps_);
+  // Pairs come out of the bottleneck at its full rate. When that is about the capacity we
+  // got at our last overuse we have the link to ourselves and may refill quickly after a
+  // back-off; well above it the link is shared, and only the rate-independent additive
+  // increase makes the flows converge to equal shares.
+  const std::optional<double> capacity = aimd_.link_capacity_bps();
+  aimd_.SetRefill(!capacity || burst_rate_bps_ <= kAloneRatio * *capacity);
   std::optional<double> probe = probe_estimator_.FetchEstimate();
   if (probe) ++probe_results_;
   // A saturated probe is kept even on a path that has congested before: its receive rate is
