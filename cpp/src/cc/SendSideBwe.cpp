@@ -21,6 +21,7 @@ constexpr double kMinBurstGapsMs = 40;
 constexpr double kBurstRateHoldMs = 1000;
 constexpr double kSpareCapacityRatio = 1.25;
 constexpr double kSevereQueueMs = 100;
+constexpr double kSevereDeliveryRatio = 0.8;
 constexpr double kAloneRatio = 1.2;
 
 AimdConfig MakeAimd(const SendSideBweConfig& c) {
@@ -139,10 +140,14 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
   // of that since the last feedback: the capacity fell sharply and a drop-tail queue is
   // filling faster than the trendline (a window of 20 groups, smoothed) can turn. React now
   // rather than a few hundred ms later, when the queue has overflowed. Not while a loss-based
-  // competitor keeps the queue standing.
+  // competitor keeps the queue standing, and not when this feedback's packets came out faster
+  // than we send: that is a stall (radio, FIFO hiccup) releasing what queued behind it.
   if (!competing_ && n > 1 && min_queue >= kSevereQueueMs &&
       min_queue - last_min_queue_ms_ >= kSevereQueueMs / 2) {
-    overused = true;
+    const double span = scratch_[n - 1].arrival_ms - scratch_[0].arrival_ms;
+    double bytes = 0;
+    for (size_t i = 1; i < n; ++i) bytes += scratch_[i].size;
+    if (span > 0 && bytes * 8000 / span < kSevereDeliveryRatio * target_) overused = true;
   }
   last_min_queue_ms_ = min_queue;
   // A standing queue kept up by a competitor is not ours to drain: cutting below beta would

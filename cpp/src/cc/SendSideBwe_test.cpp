@@ -97,6 +97,34 @@ TEST(SendSideBwe, SharpCapacityDropIsCutBeforeTheQueueOverflows) {
   EXPECT_LT(loop.bwe.target_bps(), 0.5e6);
 }
 
+TEST(SendSideBwe, QueueJumpReleasedInOneBurstIsAStallNotACapacityDrop) {
+  // 300 kbit/s of 1000-byte packets with feedback every 100 ms, then a 250 ms radio stall:
+  // the packets it held all come out together. Their queueing delay jumped past 100 ms, yet
+  // they arrived far faster than we send; a cut would be for nothing.
+  SendSideBwe bwe(NoProbing());
+  uint16_t seq = 0;
+  std::vector<PacketResult> fb;
+  double t = 0;
+  auto send = [&](double arrival_delay) {
+    bwe.OnPacketSent(seq, 1000, t);
+    fb.push_back(PacketResult{seq++, t + arrival_delay});
+  };
+  for (; t < 3000; t += 26.7) {
+    send(40);
+    if (fb.size() == 4) {
+      bwe.OnFeedback(fb, t + 80);
+      fb.clear();
+    }
+  }
+  if (!fb.empty()) bwe.OnFeedback(fb, t + 40);
+  fb.clear();
+  const double before = bwe.target_bps();
+  const double stall_end = t + 250;
+  for (int i = 0; i < 6; ++i, t += 26.7) send(stall_end - t + 40 + 0.3 * i);
+  bwe.OnFeedback(fb, stall_end + 100);
+  EXPECT_GE(bwe.target_bps(), before);
+}
+
 TEST(SendSideBwe, RembCapsTheTarget) {
   SendSideBwe bwe(NoProbing());
   bwe.OnRemb(120e3, 0);
