@@ -51,8 +51,7 @@ gates: setup
 	$(CBCS) bench fec --short --gate --json build/bench-fec.json
 	# Not all of issue 5's gates hold yet: report the denoise figures without failing on them.
 	$(CBCS) bench denoise --short --json build/bench-denoise.json
-	# Not all of issue 4's gates hold yet: report the cc figures without failing on them.
-	$(CBCS) bench cc --short --json build/bench-cc.json
+	$(CBCS) bench cc --short --gate --json build/bench-cc.json
 
 test-python: setup
 	$(PY) -m pytest -q
