@@ -191,11 +191,12 @@ void register_cc(py::module_& m) {
         const auto s = bwe.stats();
         return py::dict("target_bps"_a = s.target_bps, "delay_based_bps"_a = s.delay_based_bps,
                         "loss_based_bps"_a = s.loss_based_bps, "acked_bps"_a = s.acked_bps,
+                        "link_capacity_bps"_a = s.link_capacity_bps, "burst_rate_bps"_a = s.burst_rate_bps,
                         "rtt_ms"_a = s.rtt_ms, "queue_delay_ms"_a = s.queue_delay_ms, "loss_fraction"_a = s.loss_fraction, "trend"_a = s.trend,
                         "threshold_ms"_a = s.threshold_ms, "usage"_a = UsageName(s.usage),
                         "feedbacks"_a = s.feedbacks, "unknown_packets"_a = s.unknown_packets,
                         "bad_feedback"_a = s.bad_feedback, "probe_results"_a = s.probe_results,
-                        "ramp_probes"_a = s.ramp_probes, "competing"_a = s.competing);
+                        "ramp_probes"_a = s.ramp_probes, "false_alarms"_a = s.false_alarms, "competing"_a = s.competing);
       });
 
   py::class_<cc::Pacer>(m, "Pacer")

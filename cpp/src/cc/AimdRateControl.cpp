@@ -13,6 +13,9 @@ constexpr double kCapacityAlpha = 0.05;
 constexpr double kPacketBits = 1200 * 8;
 constexpr double kDrainMs = 1000;
 constexpr double kQueueDrainFloorMs = 50;
+constexpr double kFillFraction = 0.95;
+constexpr double kGrownRatio = 1.3;
+constexpr double kFillTimeS = 0.5;
 }  // namespace
 
 AimdRateControl::AimdRateControl(const AimdConfig& config) : config_(config), current_(config.start_bps) {
@@ -42,6 +45,15 @@ double AimdRateControl::UpperCapacityBound() const noexcept {
 }
 double AimdRateControl::LowerCapacityBound() const noexcept {
   return (capacity_kbps_ - 3 * std::sqrt(capacity_var_ * capacity_kbps_)) * 1000;
+}
+
+void AimdRateControl::OnCapacitySample(double bps) noexcept {
+  // Well clear of the estimate, not merely past its spread: on a shared link our pairs at
+  // times come through at a little more than our share, and resetting on those would switch
+  // the larger flows to multiplicative increase and away from a fair share.
+  if (capacity_kbps_ >= 0 && bps > std::max(UpperCapacityBound(), kGrownRatio * capacity_kbps_ * 1000)) {
+    capacity_kbps_ = -1;
+  }
 }
 
 void AimdRateControl::OnOveruseCapacity(double acked_bps) noexcept {
@@ -116,6 +128,13 @@ double AimdRateControl::Update(BandwidthUsage usage, std::optional<double> acked
       double increase;
       if (capacity_kbps_ >= 0) {
         increase = near_max_increase_bps_per_s() * dt_s;
+        // Well below the known capacity (just after a back-off) one packet per response time
+        // would take seconds per 100 kbit/s at high rates; close most of the gap to just below
+        // the capacity within about kFillTimeS instead, and probe the last part additively.
+        const double fill_to = kFillFraction * capacity_kbps_ * 1000;
+        if (refill_ && current_ < fill_to) {
+          increase = std::max(increase, (fill_to - current_) * (1 - std::exp(-dt_s / kFillTimeS)));
+        }
       } else {
         increase = std::max(current_ * (std::pow(config_.multiplicative_per_s, dt_s) - 1), 1000 * dt_s);
       }

@@ -44,6 +44,38 @@ TEST(AimdRateControl, GrowsMultiplicativelyFarFromCapacityAdditivelyNearIt) {
   EXPECT_NEAR(near.target_bps() - after, 1200 * 8 * 1000 / 200.0, 1);  // one packet per 200 ms
 }
 
+TEST(AimdRateControl, AfterABackOffRefillsMostOfTheGapToTheKnownCapacityWithinASecond) {
+  AimdConfig c = Config();
+  c.start_bps = 2.5e6;
+  AimdRateControl a(c);
+  a.SetRtt(100);
+  a.Update(BandwidthUsage::kOverusing, 2e6, 0);  // capacity ~2 Mbit/s, back to 1.7
+  ASSERT_NEAR(a.target_bps(), 1.7e6, 1);
+  for (double t = 100; t <= 1100; t += 100) a.Update(BandwidthUsage::kNormal, 1.7e6, t);
+  // One packet per 200 ms alone would have added ~48 kbit/s; the refill heads for 0.95 x 2M.
+  EXPECT_GT(a.target_bps(), 1.85e6);
+  EXPECT_LE(a.target_bps(), 0.95 * 2e6 + 1);
+  // On a shared link (SetRefill(false)) only the rate-independent additive increase applies.
+  AimdRateControl shared(c);
+  shared.SetRtt(100);
+  shared.SetRefill(false);
+  shared.Update(BandwidthUsage::kOverusing, 2e6, 0);
+  for (double t = 100; t <= 1100; t += 100) shared.Update(BandwidthUsage::kNormal, 1.7e6, t);
+  EXPECT_NEAR(shared.target_bps(), 1.7e6 + 1200 * 8 * 1000 / 200.0, 2e3);
+}
+
+TEST(AimdRateControl, CapacitySampleAboveTheEstimateDropsIt) {
+  AimdRateControl a(Config());
+  a.Update(BandwidthUsage::kOverusing, 1e6, 0);
+  ASSERT_TRUE(a.link_capacity_bps());
+  a.OnCapacitySample(1.02e6);  // within the estimate's spread: still the same link
+  EXPECT_TRUE(a.link_capacity_bps());
+  a.OnCapacitySample(1.6e6);  // pairs came through far faster: the link grew
+  EXPECT_FALSE(a.link_capacity_bps());
+  a.SetLinkCapacity(2.4e6);
+  EXPECT_DOUBLE_EQ(*a.link_capacity_bps(), 2.4e6);
+}
+
 TEST(AimdRateControl, NeverRunsFarAheadOfAcknowledgedRate) {
   AimdConfig c = Config();
   c.start_bps = 100e3;

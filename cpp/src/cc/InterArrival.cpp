@@ -16,7 +16,15 @@ bool InterArrival::BelongsToBurst(double send_ms, double arrival_ms) const noexc
   const double send_delta = send_ms - current_.last_send_ms;
   if (send_delta == 0) return true;
   const double propagation_delta = arrival_delta - send_delta;
-  return propagation_delta < 0 && arrival_delta <= kBurstDeltaMs &&
+  // The group as a whole must also have arrived faster than it was sent. A pacer that releases
+  // a frame's first packets together leaves a standing queue behind them; the packets after
+  // each send gap then come out of it less than 5 ms apart and ahead of their send spacing.
+  // Chained packet by packet they would make one 100 ms group out of a growing queue and hide
+  // its growth from the trendline for about a second; a real burst (a stall releasing what
+  // queued behind it) arrives in less time than it took to send.
+  const double group_propagation =
+      (arrival_ms - current_.first_arrival_ms) - (send_ms - current_.first_send_ms);
+  return propagation_delta < 0 && group_propagation < 0 && arrival_delta <= kBurstDeltaMs &&
          arrival_ms - current_.first_arrival_ms < kMaxBurstDurationMs;
 }
 

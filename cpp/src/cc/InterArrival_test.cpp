@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace cbcs::cc {
@@ -31,6 +32,28 @@ TEST(InterArrival, BurstArrivingTogetherJoinsTheGroup) {
   EXPECT_FALSE(ia.Update(16, 150, 100, &d));  // new group
   ASSERT_TRUE(ia.Update(30, 170, 100, &d));
   EXPECT_DOUBLE_EQ(d.send_delta_ms, 16 - 8);
+}
+
+TEST(InterArrival, StandingQueueBehindPacedBurstsStillYieldsAGroupPerFrame) {
+  // 30 fps frames: 8 packets released together, one more 5 ms later (2.6 Mbit/s); a 2.5 Mbit/s
+  // bottleneck serves 1200 bytes in 3.84 ms and its queue never empties. Every packet after a send gap
+  // arrives less than 5 ms after the one before and ahead of its send spacing, yet the groups
+  // took longer to arrive than to send: no burst, one group per frame, not 100 ms chains.
+  InterArrival ia;
+  InterArrivalDelta d;
+  double busy = 0;
+  int deltas = 0;
+  for (int frame = 0; frame < 30; ++frame) {
+    const double t = frame * 1000.0 / 30;
+    for (double send : {t, t, t, t, t, t, t, t, t + 5}) {
+      busy = std::max(busy, send) + 3.84;
+      if (ia.Update(send, busy + 50, 1200, &d)) {
+        ++deltas;
+        EXPECT_LT(d.send_delta_ms, 40);
+      }
+    }
+  }
+  EXPECT_GE(deltas, 27);
 }
 
 TEST(InterArrival, IgnoresPacketsSentBeforeTheCurrentGroup) {

@@ -36,5 +36,18 @@ TEST(LossBasedControl, CongestionLossAlreadyHandledByDelayIsNotCutTwice) {
   EXPECT_GE(l.Update(1e6, 100, 1000, /*delay_cut_recently=*/true), 1e6);
 }
 
+TEST(LossBasedControl, ProbeResultLiftsABoundHeldDownByEarlierLoss) {
+  LossBasedControl l({}, 1e6, 5e6);
+  l.OnPacketResults(70, 30);
+  const double cut = l.Update(1e6, 100, 1000);
+  ASSERT_LT(cut, 1e6);
+  l.OnProbeResult(2e6);  // the path just carried 2 Mbit/s
+  EXPECT_DOUBLE_EQ(l.bound_bps(), 2e6);
+  l.OnProbeResult(1e6);  // a lower result does not pull it down: that is for losses to do
+  EXPECT_DOUBLE_EQ(l.bound_bps(), 2e6);
+  l.OnProbeResult(9e6);
+  EXPECT_DOUBLE_EQ(l.bound_bps(), 5e6);
+}
+
 }  // namespace
 }  // namespace cbcs::cc

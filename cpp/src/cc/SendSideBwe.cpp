@@ -15,6 +15,14 @@ constexpr double kOwdBucketMs = 10'000;
 constexpr double kRampQueueMs = 10;
 // ... and only once this much more gets through than when the path last congested.
 constexpr double kRampAboveCongestion = 1.05;
+// A burst-dispersion capacity sample needs this many back-to-back pairs over this much time.
+constexpr int kMinBurstPairs = 8;
+constexpr double kMinBurstGapsMs = 40;
+constexpr double kBurstRateHoldMs = 1000;
+constexpr double kSpareCapacityRatio = 1.25;
+constexpr double kSevereQueueMs = 100;
+constexpr double kSevereDeliveryRatio = 0.8;
+constexpr double kAloneRatio = 1.2;
 
 AimdConfig MakeAimd(const SendSideBweConfig& c) {
   AimdConfig a;
@@ -121,12 +129,27 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
       overused = overused || u == BandwidthUsage::kOverusing;
     }
   }
+  UpdateBurstRate(n, now_ms);
   const double base_owd = std::min(owd_min_[0], owd_min_[1]);
   queue_ms_ = std::max(0.0, last_owd - base_owd);
   // The shallowest point of this feedback: the standing part of the queue, without the
   // saw-tooth each paced frame adds on top.
   const double min_queue = std::max(0.0, min_owd - base_owd);
   UpdateCompeting(min_queue, now_ms);
+  // Even the shallowest packet of this feedback waited this long, and the queue grew by half
+  // of that since the last feedback: the capacity fell sharply and a drop-tail queue is
+  // filling faster than the trendline (a window of 20 groups, smoothed) can turn. React now
+  // rather than a few hundred ms later, when the queue has overflowed. Not while a loss-based
+  // competitor keeps the queue standing, and not when this feedback's packets came out faster
+  // than we send: that is a stall (radio, FIFO hiccup) releasing what queued behind it.
+  if (!competing_ && n > 1 && min_queue >= kSevereQueueMs &&
+      min_queue - last_min_queue_ms_ >= kSevereQueueMs / 2) {
+    const double span = scratch_[n - 1].arrival_ms - scratch_[0].arrival_ms;
+    double bytes = 0;
+    for (size_t i = 1; i < n; ++i) bytes += scratch_[i].size;
+    if (span > 0 && bytes * 8000 / span < kSevereDeliveryRatio * target_) overused = true;
+  }
+  last_min_queue_ms_ = min_queue;
   // A standing queue kept up by a competitor is not ours to drain: cutting below beta would
   // only hand it more of the link.
   aimd_.SetQueueDelay(competing_ ? 0.0 : queue_ms_);
@@ -143,13 +166,29 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
       acked = std::min(*acked, bytes * 8000 / span);
     }
   }
+  // An overuse with no standing queue behind it while back-to-back packets still come through
+  // well above what gets delivered is the noise of the frame bursts on 5 ms groups, not
+  // congestion (a congested FIFO spreads the pairs to the delivery rate): backing off would
+  // cost seconds of increase for nothing. Hold instead.
+  const bool false_alarm = overused && acked && min_queue < kRampQueueMs &&
+                           burst_rate_bps_ > kSpareCapacityRatio * *acked;
+  if (false_alarm) {
+    overused = false;
+    ++false_alarms_;
+  }
+  if (burst_rate_bps_ > 0 && !overused) aimd_.OnCapacitySample(burst_rate_bps_);
+  // Pairs come out of the bottleneck at its full rate. When that is about the capacity we
+  // got at our last overuse we have the link to ourselves and may refill quickly after a
+  // back-off; well above it the link is shared, and only the rate-independent additive
+  // increase makes the flows converge to equal shares.
+  const std::optional<double> capacity = aimd_.link_capacity_bps();
+  aimd_.SetRefill(!capacity || burst_rate_bps_ <= kAloneRatio * *capacity);
   std::optional<double> probe = probe_estimator_.FetchEstimate();
   if (probe) ++probe_results_;
-  // Before any congestion a saturated probe measures the bottleneck; once the path has shown
-  // congestion it may be shared, and a saturated probe only measures the share it grabbed for
-  // a moment: then only probes the path carried in full may raise the estimate.
-  if (probe && congested_once_ && probe_estimator_.last_saturated()) probe.reset();
-  if (overused) congested_once_ = true;
+  // A saturated probe is kept even on a path that has congested before: its receive rate is
+  // what the bottleneck gave us at full demand. On a shared path that is more than our share,
+  // but the overuse it causes brings the rate back, and a discarded result would leave the
+  // estimate creeping 8 %/s towards capacity the probe has just found.
   if (overused && acked) overuse_acked_bps_ = *acked;
   if (probe && *probe > aimd_.target_bps()) ramp_since_ms_ = -1;  // the ramp starts over from the result
   if (overused) {
@@ -159,11 +198,44 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
     }
   } else if (probe && *probe > aimd_.target_bps()) {
     aimd_.SetEstimate(*probe, now_ms);
-  } else {
+    loss_.OnProbeResult(*probe);
+    // A probe the path could not carry at its send rate arrived at the bottleneck's rate:
+    // grow from there additively, as near a known capacity, not 8 %/s into its queue.
+    if (probe_estimator_.last_saturated()) aimd_.SetLinkCapacity(*probe / ProbeBitrateEstimator::kTargetUtilization);
+  } else if (!false_alarm) {
     aimd_.Update(detector_.state(), acked, now_ms);
   }
   UpdateTarget(now_ms);
   MaybeRampProbe(overused ? std::numeric_limits<double>::infinity() : min_queue, now_ms);
+}
+
+void SendSideBwe::UpdateBurstRate(size_t n, double now_ms) noexcept {
+  // Packets the pacer sent faster than the target leave a bottleneck no closer together than
+  // its capacity allows (packet-pair dispersion): bytes over arrival gaps of such pairs is a
+  // lower bound of the capacity. Below capacity the pairs arrive as spaced as they were sent,
+  // so on a link that has grown well past the estimate this is the pacing rate, above it.
+  // Sums run across feedbacks: at low rates one feedback holds only a few pairs.
+  double& bytes = burst_bytes_;
+  double& gaps = burst_gaps_ms_;
+  int& pairs = burst_pairs_;
+  for (size_t i = 1; i < n; ++i) {
+    const Acked& a = scratch_[i - 1];
+    const Acked& b = scratch_[i];
+    const double send_gap = b.send_ms - a.send_ms;
+    if (send_gap <= 0 || send_gap * target_ >= b.size * 8000.0) continue;
+    bytes += b.size;
+    gaps += std::max(0.0, b.arrival_ms - a.arrival_ms);
+    ++pairs;
+  }
+  if (pairs >= kMinBurstPairs && gaps >= kMinBurstGapsMs) {
+    burst_rate_bps_ = bytes * 8000 / gaps;
+    burst_rate_ms_ = now_ms;
+    bytes = gaps = 0;
+    pairs = 0;
+  } else if (now_ms - burst_rate_ms_ > kBurstRateHoldMs) {
+    // Not every feedback holds enough pairs; a sample stands for a while, then goes stale.
+    burst_rate_bps_ = 0;
+  }
 }
 
 void SendSideBwe::UpdateCompeting(double min_queue_ms, double now_ms) noexcept {
@@ -190,7 +262,8 @@ void SendSideBwe::MaybeRampProbe(double min_queue_ms, double now_ms) noexcept {
   // there is nothing to probe for: the additive/multiplicative increase finds the share, and
   // jumps there would take it from the other flows.
   const std::optional<double> acked = acked_.bitrate_bps();
-  const bool grown = acked && *acked > kRampAboveCongestion * overuse_acked_bps_;
+  const double delivered = std::max(acked.value_or(0), burst_rate_bps_);
+  const bool grown = delivered > 0 && delivered > kRampAboveCongestion * overuse_acked_bps_;
   const bool ramping = config_.ramp_probing && grown && !competing_ && !aimd_.link_capacity_bps() &&
                        aimd_.state() == AimdRateControl::State::kIncrease &&
                        detector_.state() == BandwidthUsage::kNormal && min_queue_ms < kRampQueueMs;
@@ -271,6 +344,8 @@ SendSideBweStats SendSideBwe::stats() const noexcept {
   s.delay_based_bps = aimd_.target_bps();
   s.loss_based_bps = loss_.bound_bps();
   s.acked_bps = acked_.bitrate_bps().value_or(0);
+  s.link_capacity_bps = aimd_.link_capacity_bps().value_or(0);
+  s.burst_rate_bps = burst_rate_bps_;
   s.rtt_ms = std::max(rtt_ms_, 0.0);
   s.queue_delay_ms = queue_ms_;
   s.loss_fraction = loss_.last_loss_fraction();
@@ -282,6 +357,7 @@ SendSideBweStats SendSideBwe::stats() const noexcept {
   s.bad_feedback = bad_feedback_;
   s.probe_results = probe_results_;
   s.ramp_probes = ramp_probes_;
+  s.false_alarms = false_alarms_;
   s.competing = competing_;
   return s;
 }

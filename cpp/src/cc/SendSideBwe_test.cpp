@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "AllocationCounter.hpp"
@@ -24,12 +25,15 @@ struct Loop {
   std::vector<std::pair<double, uint16_t>> in_flight;
   std::vector<uint8_t> buf = std::vector<uint8_t>(1 << 16);
 
+  double frame_ms = 0;  // > 0: a video source, each frame's packets leave together
+
   explicit Loop(SendSideBweConfig c) : bwe(c) {}
 
   void Run(double from, double to, double capacity_bps) {
     for (double t = from; t < to; t += 5) {
-      // Send 5 ms of media at the target in 1000-byte packets.
-      credit = std::min(credit + bwe.target_bps() * 5 / 8000, 5000.0);
+      // Send 5 ms of media at the target in 1000-byte packets (or a frame's worth at once).
+      credit = std::min(credit + bwe.target_bps() * 5 / 8000, frame_ms > 0 ? 50000.0 : 5000.0);
+      if (frame_ms > 0 && std::floor(t / frame_ms) == std::floor((t - 5) / frame_ms)) continue;
       for (; credit >= 1000; credit -= 1000) {
         bwe.OnPacketSent(seq, 1000, t);
         const double start = std::max(t, busy_until);
@@ -63,6 +67,62 @@ TEST(SendSideBwe, ConvergesBelowCapacityAndFollowsADrop) {
   EXPECT_LT(loop.bwe.target_bps(), 1.1e6);
   loop.Run(30000, 33000, 0.4e6);
   EXPECT_LT(loop.bwe.target_bps(), 0.4e6);
+}
+
+TEST(SendSideBwe, NoticesAGrownLinkFromPacketPairs) {
+  Loop loop(NoProbing());
+  loop.Run(0, 30000, 1e6);
+  ASSERT_GT(loop.bwe.stats().link_capacity_bps, 0);
+  // Packets sent faster than the target now arrive as spaced as they left: the 1 Mbit/s
+  // capacity estimate is stale, and the rate grows multiplicatively instead of one packet
+  // per response time (~50 kbit/s per second).
+  loop.Run(30000, 30500, 2.5e6);
+  EXPECT_GT(loop.bwe.stats().burst_rate_bps, 1.3e6);
+  EXPECT_EQ(loop.bwe.stats().link_capacity_bps, 0);
+  const double at = loop.bwe.target_bps();
+  loop.Run(30500, 34500, 2.5e6);
+  EXPECT_GT(loop.bwe.target_bps(), at * 1.25);
+}
+
+TEST(SendSideBwe, SharpCapacityDropIsCutBeforeTheQueueOverflows) {
+  Loop loop(NoProbing());
+  loop.frame_ms = 1000.0 / 30;
+  loop.Run(0, 30000, 2e6);
+  const double before = loop.bwe.target_bps();
+  ASSERT_GT(before, 1.5e6);
+  // A quarter of the capacity: the 300 ms queue fills in about 100 ms. With whole frames per
+  // arrival group the trendline alone needs ~600 ms to turn; the queue's jump must bring the
+  // target below the new capacity within 500 ms.
+  loop.Run(30000, 30500, 0.5e6);
+  EXPECT_LT(loop.bwe.target_bps(), 0.5e6);
+}
+
+TEST(SendSideBwe, QueueJumpReleasedInOneBurstIsAStallNotACapacityDrop) {
+  // 300 kbit/s of 1000-byte packets with feedback every 100 ms, then a 250 ms radio stall:
+  // the packets it held all come out together. Their queueing delay jumped past 100 ms, yet
+  // they arrived far faster than we send; a cut would be for nothing.
+  SendSideBwe bwe(NoProbing());
+  uint16_t seq = 0;
+  std::vector<PacketResult> fb;
+  double t = 0;
+  auto send = [&](double arrival_delay) {
+    bwe.OnPacketSent(seq, 1000, t);
+    fb.push_back(PacketResult{seq++, t + arrival_delay});
+  };
+  for (; t < 3000; t += 26.7) {
+    send(40);
+    if (fb.size() == 4) {
+      bwe.OnFeedback(fb, t + 80);
+      fb.clear();
+    }
+  }
+  if (!fb.empty()) bwe.OnFeedback(fb, t + 40);
+  fb.clear();
+  const double before = bwe.target_bps();
+  const double stall_end = t + 250;
+  for (int i = 0; i < 6; ++i, t += 26.7) send(stall_end - t + 40 + 0.3 * i);
+  bwe.OnFeedback(fb, stall_end + 100);
+  EXPECT_GE(bwe.target_bps(), before);
 }
 
 TEST(SendSideBwe, RembCapsTheTarget) {

@@ -37,6 +37,15 @@ class AimdRateControl {
   // While overusing, decrease again only after about an RTT or when throughput has halved.
   bool TimeToReduceFurther(double now_ms, std::optional<double> acked_bps) const noexcept;
   void SetMinMax(double min_bps, double max_bps) noexcept;
+  // A rate the path has just shown it carries (packets sent faster than the target arrived
+  // this close together): above the link-capacity estimate's upper bound the link has grown,
+  // and the estimate is dropped so the rate increases multiplicatively again.
+  void OnCapacitySample(double bps) noexcept;
+  // Whether the link looks unshared, so that after a back-off the rate may refill quickly
+  // towards the known capacity (off: one packet per response time, which shares fairly).
+  void SetRefill(bool refill) noexcept { refill_ = refill; }
+  // The bottleneck's rate, measured directly (a probe the path could not carry in full).
+  void SetLinkCapacity(double bps) noexcept { capacity_kbps_ = bps / 1000; }
 
   double target_bps() const noexcept { return current_; }
   State state() const noexcept { return state_; }
@@ -56,6 +65,7 @@ class AimdRateControl {
   double last_decrease_ms_ = -1;
   double rtt_ms_ = 200;
   double queue_ms_ = 0;
+  bool refill_ = true;
   double restore_bps_ = 0;  // beta x capacity, to return to once a drained queue is empty
   // Link capacity seen at the last overuses (kbit/s), with a normalised variance.
   double capacity_kbps_ = -1;

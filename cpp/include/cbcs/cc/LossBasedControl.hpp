@@ -2,6 +2,7 @@
 // half the loss fraction at most once per RTT + 300 ms, in between it holds.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace cbcs::cc {
@@ -28,6 +29,9 @@ class LossBasedControl {
   double bound_bps() const noexcept { return bound_; }
   double last_loss_fraction() const noexcept { return last_loss_; }
   void SetMax(double max_bps) noexcept { max_ = max_bps; }
+  // A probe the path carried at bps: the bound, held down by losses of an earlier congestion,
+  // need not crawl back up at 8 %/s to a rate the path has just shown it delivers.
+  void OnProbeResult(double bps) noexcept { bound_ = std::min(std::max(bound_, bps), max_); }
 
  private:
   LossBasedConfig config_;

@@ -44,7 +44,7 @@ struct SendSideBweConfig {
   // empty queue, probe at ramp_scale x the estimate (ProbeControllerConfig) to find spare
   // capacity in a few RTTs instead of 8 %/s.
   bool ramp_probing = true;
-  double ramp_quiet_ms = 1000;
+  double ramp_quiet_ms = 500;
 };
 
 // One entry of a feedback: arrival_ms is NaN when the packet was reported lost.
@@ -58,6 +58,8 @@ struct SendSideBweStats {
   double delay_based_bps = 0;
   double loss_based_bps = 0;
   double acked_bps = 0;  // 0 until known
+  double link_capacity_bps = 0;  // AIMD's link-capacity estimate, 0 when unknown
+  double burst_rate_bps = 0;     // packet-pair dispersion rate of the last feedback, 0 if none
   double rtt_ms = 0;
   double queue_delay_ms = 0;
   double loss_fraction = 0;
@@ -69,6 +71,7 @@ struct SendSideBweStats {
   uint64_t bad_feedback = 0;     // RTCP that failed to parse
   uint64_t probe_results = 0;
   uint64_t ramp_probes = 0;
+  uint64_t false_alarms = 0;  // overuse signals held as burst noise (no queue, spare capacity)
   bool competing = false;  // a loss-based flow keeps a standing queue (see SendSideBweConfig)
 };
 
@@ -110,6 +113,7 @@ class SendSideBwe {
     int16_t cluster, cluster_min;
   };
   void UpdateTarget(double now_ms) noexcept;
+  void UpdateBurstRate(size_t n, double now_ms) noexcept;
   void UpdateCompeting(double min_queue_ms, double now_ms) noexcept;
   void MaybeRampProbe(double min_queue_ms, double now_ms) noexcept;
 
@@ -140,14 +144,19 @@ class SendSideBwe {
   double owd_min_[2] = {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
   double owd_bucket_start_ms_ = -1;
   double queue_ms_ = 0;
+  double last_min_queue_ms_ = 0;  // shallowest queueing delay of the previous feedback
   double last_delay_cut_ms_ = -1e9;
-  bool congested_once_ = false;  // an overuse has been seen: the bottleneck may be shared
   bool competing_ = false;
   double standing_since_ms_ = -1;  // the queue has been standing since (or -1)
   double shallow_since_ms_ = -1;   // while competing: the queue has been shallow since
   double ramp_since_ms_ = -1;      // multiplicative increase without overuse since (or -1)
   double overuse_acked_bps_ = 0;   // acknowledged bitrate at the last overuse
+  double burst_rate_bps_ = 0;      // packet-pair dispersion rate of a recent feedback (or 0)
+  double burst_rate_ms_ = -1e9;    // when it was measured
+  double burst_bytes_ = 0, burst_gaps_ms_ = 0;  // pairs accumulated towards the next sample
+  int burst_pairs_ = 0;
   uint64_t ramp_probes_ = 0;
+  uint64_t false_alarms_ = 0;
   uint64_t feedbacks_ = 0;
   uint64_t unknown_ = 0;
   uint64_t bad_feedback_ = 0;
