@@ -1,0 +1,150 @@
+"""One measured call between headless Chromium and a peer: marker tones both ways,
+mouth-to-ear delay per direction, frames delivered, concealment, MOS and server CPU."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cbcs.media import quality
+from cbcs.rtc import markers as mk
+from cbcs.rtc.chromium import Browser
+from cbcs.rtc.peer import Peer, StockPeer
+
+
+@dataclass
+class CallResult:
+    """Figures of one call. ``up`` = browser -> server (the server's receive path),
+    ``down`` = server -> browser (Chrome's receive path)."""
+
+    path: str
+    profile: str
+    up_delays: list[float | None] = field(default_factory=list)
+    down_delays: list[float | None] = field(default_factory=list)
+    delivered: float = 0.0      # share of the uplink's audio played from real/recovered data
+    concealed: float = 0.0      # share of the uplink's playout that was concealment
+    cpu_pct: float = 0.0
+    server_stats: dict[str, Any] = field(default_factory=dict)
+    chrome: dict[str, float] = field(default_factory=dict)
+
+    @staticmethod
+    def _pct(values: list[float | None], q: float) -> float | None:
+        got = [v for v in values if v is not None]
+        return float(np.percentile(got, q)) if got else None
+
+    def summary(self) -> dict[str, Any]:
+        up50, up95 = self._pct(self.up_delays, 50), self._pct(self.up_delays, 95)
+        loss_pct = 100.0 * (1.0 - self.delivered)
+        # G.107 takes the typical one-way delay: the median; loss is what was not played
+        mos = quality.rate(up50, loss_pct).mos if up50 is not None else None
+        return {
+            "p50_ms": up50, "p95_ms": up95,
+            "delivered": self.delivered, "concealed": self.concealed,
+            "mos": mos, "cpu_pct": self.cpu_pct,
+            "markers_heard": sum(v is not None for v in self.up_delays),
+            "markers_sent": len(self.up_delays),
+            "down_p50_ms": self._pct(self.down_delays, 50),
+            "down_p95_ms": self._pct(self.down_delays, 95),
+            "down_markers_heard": sum(v is not None for v in self.down_delays),
+            "chrome": self.chrome,
+            "server": self.server_stats,
+        }
+
+
+async def measured_call(browser: Browser, path: str, profile: str, *, seconds: float,
+                        warmup: float = 2.0, seed: int = 1, period_s: float = 0.5) -> CallResult:
+    """Run one call of ``seconds`` of markers after ``warmup`` seconds, return the figures."""
+    source = mk.MarkerTrackSource(period_s=period_s, first_s=warmup + 0.3)
+    impair = None if profile == "none" else profile
+    cls = Peer if path == "cbcs" else StockPeer
+    peer = cls(impair=impair, seed=seed, ice_addresses=["127.0.0.1"], fill=source.block,
+               loopback_only_remote=True)
+    await browser.new_call()
+    try:
+        offer = await browser.offer()
+        answer = await peer.answer(offer)
+        await browser.accept(answer)
+        await peer.wait_connected()
+        count = int(seconds / period_s)
+        await browser.schedule_markers(count, period_s, mk.BURST_S, list(mk.FREQS), warmup)
+        peer.recorder.blocks.clear()
+        peer.recorder.times.clear()
+        await asyncio.sleep(warmup * 0.5)
+        peer.start_cpu_window()
+        rx0 = _rx_snapshot(peer)
+        await asyncio.sleep(warmup * 0.5 + seconds + 1.5)
+        cpu = peer.cpu_percent()
+        rx1 = _rx_snapshot(peer)
+        offset = await browser.wall_offset_ms()
+        sent = [mk.Marker(int(m["i"]), float(m["f"]), float(m["wall_ms"]) - offset)
+                for m in await browser.markers_sent()]
+        pcm, times = peer.recorder.audio()
+        up = mk.detect(sent, pcm, times)
+        bpcm, btimes = await browser.received()
+        btimes = btimes - offset
+        srv_markers = [m for m in source.markers if m.sent_ms > source.markers[0].sent_ms - 1
+                       ] if source.markers else []
+        srv_markers = [m for m in srv_markers if m.sent_ms < btimes[-1] - 1500] \
+            if len(btimes) else []
+        down = mk.detect(srv_markers, bpcm, btimes)
+        chrome = _chrome_figures(await browser.stats())
+        st = await peer.stats()
+        delivered, concealed = _delivery(peer, rx0, rx1, st)
+        result = CallResult(path=path, profile=profile, up_delays=up, down_delays=down,
+                            delivered=delivered, concealed=concealed, cpu_pct=cpu,
+                            server_stats=st.as_dict(), chrome=chrome)
+        await browser.hang_up()
+        return result
+    finally:
+        await peer.close()
+
+
+def _rx_snapshot(peer: Peer | StockPeer) -> dict[str, int]:
+    rx = getattr(peer, "rx", None)
+    if rx is not None:
+        c = rx.counters
+        return {"expected": rx.seq.expected(), "received": c.packets_received,
+                "fec": c.recovered_fec, "red": c.recovered_red,
+                "played": c.blocks_played, "real": c.blocks_real,
+                "concealed": c.blocks_concealed}
+    return {"samples": peer.recorder.total_samples,
+            "t_ms": int(asyncio.get_running_loop().time() * 1000)}
+
+
+def _delivery(peer: Peer | StockPeer, a: dict[str, int], b: dict[str, int],
+              st: Any) -> tuple[float, float]:
+    """(delivered, concealed) over the measurement window."""
+    if "played" in a:
+        played = b["played"] - a["played"]
+        if played <= 0:
+            return 0.0, 0.0
+        return (b["real"] - a["real"]) / played, (b["concealed"] - a["concealed"]) / played
+    # stock aiortc: audio it handed to the application against real time over the window;
+    # it conceals nothing (a lost or dropped frame is simply missing)
+    span_ms = b["t_ms"] - a["t_ms"]
+    if span_ms <= 0:
+        return 0.0, 0.0
+    return min(1.0, (b["samples"] - a["samples"]) / (48.0 * span_ms)), 0.0
+
+
+def _chrome_figures(stats: dict[str, dict[str, Any]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for s in stats.values():
+        if s.get("type") == "inbound-rtp" and s.get("kind") == "audio":
+            total = s.get("totalSamplesReceived") or 0
+            if total:
+                out["concealed"] = s.get("concealedSamples", 0) / total
+            emitted = s.get("jitterBufferEmittedCount") or 0
+            if emitted:
+                out["jitter_buffer_ms"] = 1000.0 * s.get("jitterBufferDelay", 0) / emitted
+            out["packets_lost"] = s.get("packetsLost", 0)
+            out["packets_received"] = s.get("packetsReceived", 0)
+        if s.get("type") == "candidate-pair" and s.get("nominated"):
+            if s.get("availableOutgoingBitrate"):
+                out["available_outgoing_bitrate"] = s["availableOutgoingBitrate"]
+            if s.get("currentRoundTripTime") is not None:
+                out["rtt_ms"] = 1000.0 * s["currentRoundTripTime"]
+    return out

@@ -1,0 +1,513 @@
+"""A WebRTC voice peer for cbcs: aiortc does ICE, DTLS-SRTP and SDP; the audio runs through
+the cbcs media path (libopus with FEC and live bitrate, the cbcs jitter buffer with
+concealment on a 10 ms playout clock) and, optionally, through an emulated bad network.
+
+``StockPeer`` is the same call answered by stock aiortc (its encoder, its jitter buffer):
+the peer the end-to-end benchmark compares against, given only what it needs to connect on
+loopback (the 127.0.0.1 host candidate) and the same impairment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from aiortc import (RTCConfiguration, RTCPeerConnection, RTCRtpSender,
+                    RTCSessionDescription)
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
+from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket
+
+from cbcs.media import netsim
+from cbcs.rtc import core
+from cbcs.rtc import sdp as sdpmod
+from cbcs.rtc.ice import configure_ice, dropped_datagrams, keep_candidates
+from cbcs.rtc.impair import Impairment
+from cbcs.rtc.media import (Fill, PacedAudioTrack, PatternVideoTrack, PlayoutRecorder, silence,
+                             to_mono_int16, wall_ms)
+from cbcs.rtc.opus import OpusEncoder
+from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
+from cbcs.rtc.send import AudioSender, IdleAudioTrack
+from cbcs.rtc.stats import CallStats
+
+log = logging.getLogger("cbcs.rtc")
+
+
+class _BasePeer:
+    media_path = "base"
+
+    def __init__(self, *, impair: str | netsim.LinkParams | None = None, seed: int = 0,
+                 ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
+                 loopback_only_remote: bool = False, video: bool = False) -> None:
+        self.video = video
+        self.video_frames_received = 0
+        self.impairment = Impairment(impair, seed) if impair is not None else None
+        self.ice_addresses = ice_addresses
+        self.loopback_only_remote = loopback_only_remote
+        self.fill = fill
+        self.track: Any = PacedAudioTrack(fill)
+        self.recorder = PlayoutRecorder()
+        self.pc: RTCPeerConnection | None = None
+        self.closed_reason: str | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._cpu0 = (time.process_time(), time.monotonic())
+
+    async def answer(self, offer_sdp: str) -> str:
+        """Take a remote offer, return our answer (candidates included, no trickle).
+
+        Raises :class:`cbcs.rtc.sdp.SdpError` for an offer we cannot use; the peer is then
+        closed and the reason logged, and nothing else in the process is affected.
+        """
+        try:
+            sdpmod.validate(offer_sdp)
+            if self.loopback_only_remote:
+                offer_sdp = keep_candidates(offer_sdp, ["127.0.0.1"])
+            self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+            self.pc.on("connectionstatechange", self._on_state)
+            try:
+                await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            except (ValueError, KeyError, IndexError, TypeError, AttributeError,
+                    AssertionError) as exc:
+                # what aiortc's own SDP parser raises (or asserts) on malformed input
+                raise sdpmod.SdpError(
+                    f"offer: not a usable session description ({type(exc).__name__}: {exc})"
+                ) from None
+            audio = [t for t in self.pc.getTransceivers() if t.kind == "audio"]
+            if not audio:
+                raise sdpmod.SdpError("offer: expected an audio section, got none")
+            sender = self.pc.addTrack(self.track)
+            self._before_answer(sender, audio[0], offer_sdp)
+            for t in self.pc.getTransceivers():
+                if t.kind == "video" and self.video:
+                    # one-to-one video stays on aiortc's VP8 path (NACK, PLI, REMB)
+                    self.pc.addTrack(PatternVideoTrack())
+                    self._tasks.append(asyncio.ensure_future(self._count_video(t)))
+            configure_ice(self.pc, self.ice_addresses,
+                          self.impairment.wrap if self.impairment else None)
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+            answer = self.pc.localDescription.sdp
+            return self._after_answer(answer, offer_sdp, audio[0])
+        except sdpmod.SdpError as exc:
+            await self.close(f"bad offer: {exc}")
+            raise
+        except Exception as exc:
+            await self.close(f"answer failed: {type(exc).__name__}: {exc}")
+            raise
+
+    def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
+        pass
+
+    async def _count_video(self, transceiver: Any) -> None:
+        try:
+            while True:
+                await transceiver.receiver.track.recv()
+                self.video_frames_received += 1
+        except (MediaStreamError, asyncio.CancelledError):
+            pass
+
+    def _after_answer(self, answer: str, offer: str, transceiver: Any) -> str:
+        return answer
+
+    def _on_state(self) -> None:
+        if self.pc is not None and self.pc.connectionState == "failed":
+            asyncio.ensure_future(self.close("ICE/DTLS connection failed"))
+
+    async def wait_connected(self, timeout: float = 20.0) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while self.pc is None or self.pc.connectionState != "connected":
+            if self.closed_reason is not None:
+                raise ConnectionError(self.closed_reason)
+            if loop.time() > end:
+                state = self.pc.connectionState if self.pc else "none"
+                raise TimeoutError(f"not connected after {timeout} s ({state})")
+            await asyncio.sleep(0.02)
+
+    def start_cpu_window(self) -> None:
+        """Start the window over which :meth:`cpu_percent` measures."""
+        self._cpu0 = (time.process_time(), time.monotonic())
+
+    def cpu_percent(self) -> float:
+        """Process CPU time / wall time since :meth:`start_cpu_window`, in % of one core."""
+        cpu, wall = self._cpu0
+        dw = time.monotonic() - wall
+        return 100.0 * (time.process_time() - cpu) / dw if dw > 0 else 0.0
+
+    async def _sender_stats(self) -> tuple[float | None, int]:
+        rtt, sent = None, 0
+        if self.pc is None:
+            return rtt, sent
+        for s in self.pc.getSenders():
+            for st in (await s.getStats()).values():
+                if st.type == "remote-inbound-rtp" and st.roundTripTime is not None:
+                    rtt = st.roundTripTime * 1000.0
+                if st.type == "outbound-rtp":
+                    sent += st.packetsSent
+        return rtt, sent
+
+    async def close(self, reason: str = "hang-up") -> None:
+        """End the call (twice is harmless); ``closed_reason`` says why."""
+        if self.closed_reason is None:
+            self.closed_reason = reason
+            if reason != "hang-up":
+                log.warning("call ended: %s", reason)
+        for t in self._tasks:
+            t.cancel()
+        self._tasks.clear()
+        if self.pc is not None:
+            pc, self.pc = self.pc, None
+            await pc.close()
+
+
+class StockPeer(_BasePeer):
+    """Stock aiortc answering a call: its Opus encoder, its jitter buffer and decoder."""
+
+    media_path = "aiortc"
+
+    def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
+        _play_aiortc_track(self, transceiver)
+
+    async def stats(self) -> CallStats:
+        st = CallStats(media_path=self.media_path,
+                       impairment=self.impairment.name if self.impairment else None)
+        st.rtt_ms, st.packets_sent = await self._sender_stats()
+        if self.pc is not None:
+            for r in self.pc.getReceivers():
+                for s in (await r.getStats()).values():
+                    if s.type == "inbound-rtp":
+                        st.packets_received = s.packetsReceived
+                        st.packets_lost = max(0, s.packetsLost)
+                        st.jitter_ms = s.jitter * 1000.0 / 48000.0
+        total = st.packets_received + st.packets_lost
+        st.loss_before_recovery_pct = 100.0 * st.packets_lost / total if total else 0.0
+        st.loss_after_recovery_pct = st.loss_before_recovery_pct  # aiortc recovers nothing
+        st.rate()
+        return st
+
+
+class Peer(_BasePeer):
+    """A cbcs voice peer. ``impair="latam-3g"`` puts the emulated link on its UDP path.
+
+    ``answer(offer)`` -> answer SDP; then :meth:`stats` any time, :meth:`close` at the end.
+    ``fill(start_sample, n, wall_ms)`` supplies the audio it sends (48 kHz mono int16);
+    what it plays is kept in ``recorder`` (10 ms blocks, wall-clock stamped). Each core
+    piece present in this build is wired in (``core`` lists them): the jitter buffer
+    (receive), RED (both ways), transport-wide feedback and the send-side estimator
+    setting the Opus bitrate, and the denoiser when ``denoise=True``.
+    """
+
+    media_path = "cbcs"
+
+    def __init__(self, *, impair: str | netsim.LinkParams | None = None, seed: int = 0,
+                 ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
+                 loopback_only_remote: bool = False, start_bitrate_bps: int = 32000,
+                 denoise: bool = False, red_depth: int = 2, video: bool = False) -> None:
+        super().__init__(impair=impair, seed=seed, ice_addresses=ice_addresses, fill=fill,
+                         loopback_only_remote=loopback_only_remote, video=video)
+        self.opus = OpusEncoder(start_bitrate_bps)
+        self.track = IdleAudioTrack()  # parks aiortc's send loop: AudioSender sends
+        self.audio_sender: AudioSender | None = None
+        self.denoise = denoise
+        self.red_depth = red_depth
+        self.rx: JitterBufferReceiver | None = None
+        self.offer = sdpmod.AudioOffer()
+        self.core: list[str] = []
+        self._lsr: tuple[int, float] | None = None
+        self.seq_guard = SequenceGuard()
+        self._red = core.red()
+        self._cc = core.congestion_control()
+        self.feedback: Any = None
+        self.bwe: Any = None
+        self._remote_ssrc = 0
+        self._transceiver: Any = None
+
+    # -- setup ---------------------------------------------------------------------------
+    def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
+        self.offer = sdpmod.parse_audio_offer(offer)
+        if self.offer.opus_pt is None:
+            raise sdpmod.SdpError("offer: expected Opus (opus/48000/2) in the audio section, "
+                                  "got none")
+        self._transceiver = transceiver
+        self.audio_sender = AudioSender(sender, self.opus, self.fill,
+                                        payload_type=self.offer.opus_pt)
+        self.core.append("send:libopus+fec")
+        JitterBuffer = core.jitter_buffer()
+        receiver = transceiver.receiver
+        guard = self.seq_guard
+        if JitterBuffer is None:
+            # The core's jitter buffer is not in this build: aiortc's receive path plays.
+            log.info("cbcs.media.JitterBuffer not available: audio received via aiortc")
+            _play_aiortc_track(self, transceiver)
+            original_rtp = receiver._handle_rtp_packet
+
+            loop_ = asyncio.get_running_loop()
+
+            async def guarded_rtp(packet: Any, arrival_time_ms: int) -> None:
+                tseq = packet.extensions.transport_sequence_number
+                if tseq is not None and self.feedback is not None:
+                    self.feedback.on_packet(tseq, loop_.time() * 1000.0)
+                if guard.accept(packet.sequence_number):
+                    self._remote_ssrc = packet.ssrc
+                    await original_rtp(packet, arrival_time_ms)
+
+            receiver._handle_rtp_packet = guarded_rtp
+            return
+        denoiser = _make_denoiser() if self.denoise else None
+        if denoiser is not None:
+            self.core.append("receive:denoise")
+        self.rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000),
+                                       lambda pcm, kind, wall: self.recorder.add(pcm, wall),
+                                       denoiser=denoiser)
+        self.core.append("receive:jitter-buffer+opus-fec")
+        self.rx.opus_pt = self.offer.opus_pt
+        if self._red is not None and self.offer.red_pt is not None:
+            self.rx.red_pt = self.offer.red_pt
+            self.rx.red_parser = self._red[0]
+        loop = asyncio.get_running_loop()
+        rx = self.rx
+
+        async def handle_rtp(packet: Any, arrival_time_ms: int) -> None:
+            now_ms = loop.time() * 1000.0
+            tseq = packet.extensions.transport_sequence_number
+            if tseq is not None and self.feedback is not None:
+                self.feedback.on_packet(tseq, now_ms)  # every arrival counts for the BWE
+            if not guard.accept(packet.sequence_number):
+                return
+            self._remote_ssrc = packet.ssrc
+            rx.on_rtp(packet.sequence_number, packet.timestamp, packet.payload_type,
+                      packet.payload, now_ms)
+
+        original_rtcp = receiver._handle_rtcp_packet
+
+        async def handle_rtcp(packet: Any) -> None:
+            if isinstance(packet, RtcpSrPacket):
+                self._lsr = ((packet.sender_info.ntp_timestamp >> 16) & 0xFFFFFFFF,
+                             time.time())
+            await original_rtcp(packet)
+
+        # Instance attributes: only this receiver changes, aiortc's class stays stock.
+        receiver._handle_rtp_packet = handle_rtp
+        receiver._handle_rtcp_packet = handle_rtcp
+
+    def _after_answer(self, answer: str, offer: str, transceiver: Any) -> str:
+        dtls = transceiver.sender.transport
+        sender = transceiver.sender
+        red = self._red is not None and self.offer.red_pt is not None and self.rx is not None
+        tcc = self._cc is not None and self.offer.transport_cc_id is not None
+        if red and self.audio_sender is not None and self._red is not None:
+            assert self.offer.red_pt is not None
+            self.audio_sender.red_pt = self.offer.red_pt
+            self.audio_sender.red_build = self._red[1]
+            self.audio_sender.red_depth = self.red_depth
+            # aiortc's router only passes payload types it negotiated itself
+            dtls._rtp_router.payload_type_table.setdefault(self.offer.red_pt, set()).add(
+                transceiver.receiver)
+            self.core.append(f"red:{self.red_depth}")
+        if tcc and self._cc is not None:
+            FeedbackGenerator, SendSideBwe = self._cc
+            ext = RTCRtpParameters(headerExtensions=[RTCRtpHeaderExtensionParameters(
+                id=int(self.offer.transport_cc_id or 0), uri=sdpmod.TRANSPORT_CC_URI)])
+            dtls._rtp_header_extensions_map.configure(ext)        # parse Chrome's
+            sender._RTCRtpSender__rtp_header_extensions_map.configure(ext)  # write ours
+            self.feedback = FeedbackGenerator(sender_ssrc=sender._ssrc)
+            self.bwe = SendSideBwe(start_bps=64_000, min_bps=16_000, max_bps=256_000)
+            if self.audio_sender is not None:
+                self.audio_sender.transport_cc = True
+                self.audio_sender.on_sent = self.bwe.on_packet_sent
+            original_rtcp_data = dtls._handle_rtcp_data
+            bwe = self.bwe
+
+            async def handle_rtcp_data(data: bytes) -> None:
+                now_ms = asyncio.get_running_loop().time() * 1000.0
+                for chunk in _rtcp_packets(data):
+                    if chunk[1] == 205 and chunk[0] & 0x1F == 15:
+                        bwe.on_transport_feedback(chunk, now_ms)
+                await original_rtcp_data(data)
+
+            dtls._handle_rtcp_data = handle_rtcp_data
+            self.core.append("transport-cc+send-side-bwe")
+        self._tasks.append(asyncio.ensure_future(self._media_clock()))
+        if self.rx is not None:
+            self._tasks.append(asyncio.ensure_future(self._rtcp_reports(transceiver)))
+        return sdpmod.munge_answer(answer, self.offer, inband_fec=True, red=red,
+                                   transport_cc=tcc)
+
+    async def _media_clock(self) -> None:
+        """One 10 ms clock on the loop for the whole call: a playout block every tick, an
+        encoded frame every other tick, transport feedback when due, the estimator's rate
+        every 100 ms. Drift-free (absolute deadlines); after a stall of the loop it
+        resynchronises instead of bursting."""
+        loop = asyncio.get_running_loop()
+        t0, k = loop.time(), 0
+        while True:
+            k += 1
+            delay = t0 + k * 0.010 - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -0.2:
+                t0, k = loop.time(), 0
+            now_ms = loop.time() * 1000.0
+            if self.rx is not None:
+                self.rx.play_block(now_ms, wall_ms())
+            if k % 2 == 0 and self.audio_sender is not None:
+                await self.audio_sender.tick()
+            if self.feedback is not None:
+                for packet in self.feedback.poll(now_ms):
+                    await self._send_rtcp(_with_media_ssrc(packet, self._remote_ssrc))
+            if self.bwe is not None and k % 10 == 0:
+                self.bwe.process(now_ms)
+                self._apply_target(self.bwe.target_bps)
+
+    def _apply_target(self, target_bps: float) -> None:
+        """Share the estimated capacity between Opus and what rides along with it: RTP/UDP/
+        IP headers (50 packets/s) and the RED copies of earlier frames."""
+        depth = self.red_depth if self.audio_sender and self.audio_sender.red_pt else 0
+        headers = 50 * (12 + 12 + 28) * 8
+        opus = (target_bps - headers) / (1 + depth)
+        self.opus.set_bitrate(int(min(max(opus, 12_000), 48_000)))
+
+    async def _send_rtcp(self, data: bytes) -> None:
+        if self._transceiver is None:
+            return
+        try:
+            await self._transceiver.sender.transport._send_rtp(data)
+        except ConnectionError:
+            pass
+
+    async def _rtcp_reports(self, transceiver: Any) -> None:
+        """Receiver reports for our receive path (aiortc's have no data once it is bypassed)."""
+        prev_expected, prev_received = 0, 0
+        while True:
+            await asyncio.sleep(1.0)
+            rx = self.rx
+            if rx is None or self.pc is None or rx.seq.base is None or not self._remote_ssrc:
+                continue
+            expected = rx.seq.expected()
+            received = rx.counters.packets_received
+            de, dr = expected - prev_expected, received - prev_received
+            prev_expected, prev_received = expected, received
+            fraction = int(256 * (de - dr) / de) if de > 0 and dr < de else 0
+            lsr, dlsr = 0, 0
+            if self._lsr is not None:
+                lsr = self._lsr[0]
+                dlsr = int((time.time() - self._lsr[1]) * 65536)
+            info = RtcpReceiverInfo(ssrc=self._remote_ssrc, fraction_lost=min(fraction, 255),
+                                    packets_lost=max(0, expected - received),
+                                    highest_sequence=rx.seq.highest & 0xFFFFFFFF,
+                                    jitter=int(rx.counters.jitter_ms * 48),
+                                    lsr=lsr, dlsr=dlsr)
+            await self._send_rtcp(bytes(RtcpRrPacket(ssrc=transceiver.sender._ssrc,
+                                                     reports=[info])))
+
+    # -- control -------------------------------------------------------------------------
+    def set_bitrate(self, bps: int) -> None:
+        """Set the Opus target bitrate of what we send (congestion control calls this)."""
+        self.opus.set_bitrate(bps)
+
+    async def stats(self) -> CallStats:
+        st = CallStats(media_path="cbcs" if self.rx is not None else "cbcs-send/aiortc-receive",
+                       impairment=self.impairment.name if self.impairment else None)
+        st.rtt_ms, st.packets_sent = await self._sender_stats()
+        st.core = list(self.core)
+        if self.impairment is not None:
+            st.link = {"inbound": self.impairment.inbound.stats(),
+                       "outbound": self.impairment.outbound.stats()}
+        if self.audio_sender is not None:
+            st.send_bitrate_bps = self.audio_sender.bitrate_bps()
+        st.opus_bitrate_bps = self.opus.bitrate_bps
+        if self.bwe is not None:
+            st.estimated_bandwidth_bps = self.bwe.target_bps
+        rx = self.rx
+        if rx is not None:
+            c = rx.counters
+            expected, lost = rx.loss_before_recovery()
+            st.packets_received = c.packets_received
+            st.packets_lost = lost
+            st.jitter_ms = c.jitter_ms
+            st.recovered_fec, st.recovered_red = c.recovered_fec, c.recovered_red
+            unrecovered = max(0, lost - c.recovered_fec - c.recovered_red)
+            if expected:
+                st.loss_before_recovery_pct = 100.0 * lost / expected
+                st.loss_after_recovery_pct = 100.0 * unrecovered / expected
+            if c.blocks_played:
+                st.concealed_pct = 100.0 * c.blocks_concealed / c.blocks_played
+            st.playout_kinds = dict(rx.kinds)
+            st.malformed_packets = c.malformed + c.decode_errors
+            jbs = rx.jb.stats()
+            delay = getattr(jbs, "current_delay_ms", None)
+            if delay is None and isinstance(jbs, dict):
+                delay = jbs.get("current_delay_ms")
+            st.jitter_buffer_delay_ms = delay
+        elif self.pc is not None:
+            for r in self.pc.getReceivers():
+                for s in (await r.getStats()).values():
+                    if s.type == "inbound-rtp":
+                        st.packets_received = s.packetsReceived
+                        st.packets_lost = max(0, s.packetsLost)
+                        st.jitter_ms = s.jitter * 1000.0 / 48000.0
+            total = st.packets_received + st.packets_lost
+            st.loss_before_recovery_pct = 100.0 * st.packets_lost / total if total else 0.0
+            st.loss_after_recovery_pct = st.loss_before_recovery_pct
+        st.malformed_packets += self.seq_guard.rejected
+        if self.pc is not None:
+            st.malformed_packets += dropped_datagrams(self.pc)
+        st.rate()
+        return st
+
+    async def close(self, reason: str = "hang-up") -> None:
+        if self.rx is not None:
+            await self.rx.close()
+        await super().close(reason)
+
+
+def _play_aiortc_track(peer: _BasePeer, transceiver: Any) -> None:
+    """Hand what aiortc's receiver decodes to the peer's recorder as it comes (stock path)."""
+    assert peer.pc is not None
+
+    async def consume(track: Any) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                peer.recorder.add(to_mono_int16(frame), wall_ms())
+        except (MediaStreamError, asyncio.CancelledError):
+            pass
+
+    # aiortc fired "track" during setRemoteDescription already: take it from the receiver
+    peer._tasks.append(asyncio.ensure_future(consume(transceiver.receiver.track)))
+
+
+def _rtcp_packets(data: bytes) -> list[bytes]:
+    """The packets of a compound RTCP datagram (stops at the first malformed length)."""
+    out, pos = [], 0
+    while pos + 4 <= len(data):
+        length = (int.from_bytes(data[pos + 2:pos + 4], "big") + 1) * 4
+        if pos + length > len(data):
+            break
+        out.append(data[pos:pos + length])
+        pos += length
+    return out
+
+
+def _with_media_ssrc(packet: bytes, media_ssrc: int) -> bytes:
+    """Transport feedback names the media source it reports on (bytes 8-11)."""
+    if len(packet) < 12 or not media_ssrc:
+        return packet
+    return packet[:8] + media_ssrc.to_bytes(4, "big") + packet[12:]
+
+
+def _make_denoiser() -> Any:
+    Denoiser = core.denoiser()
+    if Denoiser is None:
+        log.warning("denoise asked for, but cbcs.media.Denoiser is not in this build")
+        return None
+    dn = Denoiser(sample_rate=48000)
+
+    def run(pcm: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
+        out: npt.NDArray[np.int16] = dn.process(pcm)
+        return out
+    return run
