@@ -1,0 +1,14 @@
+"""The README's API tour runs as written (a user's first copy-paste must work)."""
+
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_api_tour_runs() -> None:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```python", text.index("## A short tour of the API")) + len("```python")
+    code = text[start:text.index("```", start)]
+    namespace: dict[str, object] = {}
+    exec(compile(code, str(README), "exec"), namespace)  # noqa: S102 - our own README
+    assert "jb" in namespace and "rs" in namespace
