@@ -31,13 +31,17 @@ test: test-cpp test-sanitize fuzz stubs gates test-python
 test-cpp: setup
 	cmake -S . -B build/native -G Ninja -DCBCS_BUILD_TESTS=ON >/dev/null
 	cmake --build build/native
-	ctest --test-dir build/native --output-on-failure -j2 | tail -n 3
+	ctest --test-dir build/native --output-on-failure -j2 > build/ctest-native.log \
+	  || { cat build/ctest-native.log; exit 1; }
+	tail -n 3 build/ctest-native.log
 
 test-sanitize: setup
 	cmake -S . -B build/asan -G Ninja -DCBCS_BUILD_TESTS=ON -DCBCS_SANITIZE=ON \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build build/asan
-	ctest --test-dir build/asan --output-on-failure -j2 | tail -n 3
+	ctest --test-dir build/asan --output-on-failure -j2 > build/ctest-asan.log \
+	  || { cat build/ctest-asan.log; exit 1; }
+	tail -n 3 build/ctest-asan.log
 
 fuzz: setup
 	bash scripts/fuzz.sh
