@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cbcs.media import rtp
 from cbcs.rtc.opus import OpusDecoder
 
 log = logging.getLogger("cbcs.rtc")
@@ -108,6 +109,15 @@ class SequenceGuard:
         return False
 
 
+def parse_red(payload: bytes) -> list[tuple[int, bytes]] | None:
+    """RFC 2198 audio RED split by the core: ``[(timestamp_offset, data), ...]`` oldest
+    first, primary last; None when malformed."""
+    blocks = rtp.parse_red(payload)
+    if not blocks:
+        return None
+    return [(int(b.timestamp_offset), bytes(b.data)) for b in blocks]
+
+
 class JitterBufferReceiver:
     """Opus (or RED-wrapped Opus) RTP in, 10 ms PCM blocks out through ``on_block``.
 
@@ -117,11 +127,9 @@ class JitterBufferReceiver:
 
     def __init__(self, jitter_buffer: Any, on_block: Callable[[npt.NDArray[np.int16], str,
                                                                  float], None],
-                 *, red_parser: Callable[[bytes], list[tuple[int, bytes]] | None] | None = None,
-                 denoiser: Any = None) -> None:
+                 *, denoiser: Any = None) -> None:
         self.jb = jitter_buffer
         self.on_block = on_block
-        self.red_parser = red_parser
         self.denoiser = denoiser
         self.decoder = OpusDecoder()
         self.seq = SeqTracker()
@@ -158,8 +166,8 @@ class JitterBufferReceiver:
             return
         self._jitter(timestamp, arrival_ms)
         blocks: list[tuple[int, int, bytes]] = []  # (ext seq, timestamp, opus payload)
-        if payload_type == self.red_pt and self.red_parser is not None:
-            parsed = self.red_parser(payload)
+        if payload_type == self.red_pt:
+            parsed = parse_red(payload)
             if not parsed:
                 c.malformed += 1
                 return

@@ -19,12 +19,20 @@ from aiortc import clock
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtp import RtpPacket
 
+from cbcs.media import rtp
 from cbcs.rtc.media import Fill, wall_ms
 from cbcs.rtc.opus import OpusEncoder
 
 FRAME = 960
 #: aiortc keeps this many sent packets for NACK retransmission (its own constant).
 HISTORY = 128
+
+
+def build_red(pt: int, blocks: list[tuple[int, bytes]]) -> bytes:
+    """RFC 2198 audio RED built by the core: ``blocks`` are ``(timestamp_offset, data)``
+    oldest first, the primary (offset 0) last; every block is of payload type ``pt``."""
+    redundant = [rtp.RedBlock(pt, off, data) for off, data in blocks[:-1]]
+    return rtp.build_red(redundant, pt, blocks[-1][1])
 
 
 class IdleAudioTrack(MediaStreamTrack):
@@ -62,7 +70,6 @@ class AudioSender:
         self.fill = fill
         self.payload_type = payload_type
         self.red_pt: int | None = None
-        self.red_build: Callable[[int, list[tuple[int, bytes]]], bytes] | None = None
         self.red_depth = 1
         self.transport_cc = False
         self.on_sent: Callable[[int, int, float], None] | None = None
@@ -98,10 +105,10 @@ class AudioSender:
         ts = (self._ts0 + self._samples - FRAME) & 0xFFFFFFFF
         pt = self.payload_type
         body = payload
-        if self.red_pt is not None and self.red_build is not None:
+        if self.red_pt is not None:
             blocks = [((ts - t) & 0xFFFFFFFF, p) for t, p in self._recent[-self.red_depth:]
                       if 0 < ((ts - t) & 0xFFFFFFFF) < 0x3FFF]
-            body = self.red_build(self.payload_type, blocks + [(0, payload)])
+            body = build_red(self.payload_type, blocks + [(0, payload)])
             pt = self.red_pt
             self._recent.append((ts, payload))
             del self._recent[:-self.red_depth]
