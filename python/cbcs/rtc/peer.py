@@ -27,8 +27,8 @@ from cbcs.media import Denoiser, FeedbackGenerator, JitterBuffer, SendSideBwe, n
 from cbcs.rtc import sdp as sdpmod
 from cbcs.rtc.ice import configure_ice, dropped_datagrams, keep_candidates
 from cbcs.rtc.impair import Impairment
-from cbcs.rtc.media import (Fill, PacedAudioTrack, PatternVideoTrack, PlayoutRecorder, silence,
-                             to_mono_int16, wall_ms)
+from cbcs.rtc.media import (Fill, PacedAudioTrack, PatternVideoTrack, PlayoutRecorder, mono_ms,
+                             silence, to_mono_int16, wall_ms)
 from cbcs.rtc.opus import OpusEncoder
 from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
 from cbcs.rtc.send import AudioSender, IdleAudioTrack
@@ -131,11 +131,15 @@ class _BasePeer:
         """Start the window over which :meth:`cpu_percent` measures."""
         self._cpu0 = (time.process_time(), time.monotonic())
 
+    def cpu_seconds(self) -> tuple[float, float]:
+        """(process CPU time, wall time) in s since :meth:`start_cpu_window`."""
+        cpu, wall = self._cpu0
+        return time.process_time() - cpu, time.monotonic() - wall
+
     def cpu_percent(self) -> float:
         """Process CPU time / wall time since :meth:`start_cpu_window`, in % of one core."""
-        cpu, wall = self._cpu0
-        dw = time.monotonic() - wall
-        return 100.0 * (time.process_time() - cpu) / dw if dw > 0 else 0.0
+        cpu, wall = self.cpu_seconds()
+        return 100.0 * cpu / wall if wall > 0 else 0.0
 
     async def _sender_stats(self) -> tuple[float | None, int]:
         rtt, sent = None, 0
@@ -246,11 +250,10 @@ class Peer(_BasePeer):
         self.rx.opus_pt = self.offer.opus_pt
         if self.offer.red_pt is not None:
             self.rx.red_pt = self.offer.red_pt
-        loop = asyncio.get_running_loop()
         rx = self.rx
 
         async def handle_rtp(packet: Any, arrival_time_ms: int) -> None:
-            now_ms = loop.time() * 1000.0
+            now_ms = mono_ms()
             tseq = packet.extensions.transport_sequence_number
             if tseq is not None and self.feedback is not None:
                 self.feedback.on_packet(tseq, now_ms)  # every arrival counts for the BWE
@@ -298,7 +301,7 @@ class Peer(_BasePeer):
             bwe = self.bwe
 
             async def handle_rtcp_data(data: bytes) -> None:
-                now_ms = asyncio.get_running_loop().time() * 1000.0
+                now_ms = mono_ms()
                 for chunk in _rtcp_packets(data):
                     if chunk[1] == 205 and chunk[0] & 0x1F == 15:
                         bwe.on_transport_feedback(chunk, now_ms)
@@ -325,7 +328,7 @@ class Peer(_BasePeer):
                 await asyncio.sleep(delay)
             elif delay < -0.2:
                 t0, k = loop.time(), 0
-            now_ms = loop.time() * 1000.0
+            now_ms = mono_ms()
             if self.rx is not None:
                 self.rx.play_block(now_ms, wall_ms())
             if k % 2 == 0 and self.audio_sender is not None:
