@@ -9,9 +9,19 @@ import pytest
 
 from cbcs.media import netsim
 from cbcs.rtc import chromium
+from cbcs.rtc.loop import run as run_call
 
 pytestmark = pytest.mark.skipif(not chromium.available(),
                                 reason="needs Debian chromium and PyPI playwright")
+
+
+#: Measured markers per call (one every 0.5 s): with 20 the p95 is an interpolation between
+#: the two largest delays, not the single worst one as with a handful, so one marker hit by
+#: a stall of the (shared, busy) test machine cannot decide the test alone.
+MARKER_SECONDS = 10.0
+#: Seconds before the first measured marker (excluded): ICE/DTLS done, the jitter buffer's
+#: target settled from its start value.
+WARMUP_SECONDS = 3.0
 
 
 @pytest.mark.parametrize("profile", netsim.PROFILE_NAMES)
@@ -20,10 +30,11 @@ def test_chromium_call_both_ways_within_budget(profile: str) -> None:
 
     async def run() -> dict[str, object]:
         async with chromium.Browser() as browser:
-            result = await measured_call(browser, "cbcs", profile, seconds=4.0, warmup=2.0)
+            result = await measured_call(browser, "cbcs", profile, seconds=MARKER_SECONDS,
+                                         warmup=WARMUP_SECONDS)
             return result.summary()
 
-    s = asyncio.run(run())
+    s = run_call(run())
     base = netsim.profile(profile).base_delay_ms
     # bursts of loss on "worst" can swallow a whole marker onset; most must still be heard
     assert s["markers_heard"] >= 0.5 * s["markers_sent"], s
@@ -52,14 +63,12 @@ def test_chromium_offer_is_answered_with_fec_and_loopback_only() -> None:
             finally:
                 await peer.close()
 
-    answer = asyncio.run(run())
+    answer = run_call(run())
     assert "useinbandfec=1" in answer
     cands = [ln for ln in answer.splitlines() if ln.startswith("a=candidate")]
     assert cands and all(" 127.0.0.1 " in c for c in cands)
 
 
-@pytest.mark.skipif(__import__("cbcs.rtc.core", fromlist=["x"]).congestion_control() is None,
-                    reason="needs cbcs.media SendSideBwe/FeedbackGenerator")
 def test_transport_feedback_both_ways_on_a_thin_link() -> None:
     """A 28 kbit/s link (less than a voice call sends): our estimator, fed by Chrome's
     transport-wide feedback, drops within 2 s and takes the Opus bitrate down with it; Chrome's
@@ -90,7 +99,7 @@ def test_transport_feedback_both_ways_on_a_thin_link() -> None:
                 await peer.close()
         return ours, opus, chrome, answer
 
-    ours, opus, chrome, answer = asyncio.run(run())
+    ours, opus, chrome, answer = run_call(run())
     assert "transport-cc" in answer
     # the link is thin from the first packet: the estimate is below it within 3 s of the
     # call starting (ICE and DTLS take the first of them)
@@ -126,16 +135,13 @@ def test_one_to_one_video_call_vp8() -> None:
             finally:
                 await peer.close()
 
-    server_frames, chrome, answer = asyncio.run(run())
+    server_frames, chrome, answer = run_call(run())
     assert "VP8/90000" in answer
     assert server_frames >= 30      # the browser's video decoded on the server (6 s at 30 fps)
     assert chrome["vp8"] == 1.0
     assert chrome["decoded"] >= 30  # ours decoded in the browser (6 s at 15 fps)
 
 
-@pytest.mark.skipif(__import__("cbcs.rtc.core", fromlist=["x"]).denoiser() is None
-                    or __import__("cbcs.rtc.core", fromlist=["x"]).jitter_buffer() is None,
-                    reason="needs cbcs.media Denoiser and JitterBuffer")
 def test_server_side_denoise_keeps_the_call_audible() -> None:
     from cbcs.rtc import Peer
     from cbcs.rtc import markers as mk
@@ -157,7 +163,7 @@ def test_server_side_denoise_keeps_the_call_audible() -> None:
             finally:
                 await peer.close()
 
-    core, delays = asyncio.run(run())
+    core, delays = run_call(run())
     assert "receive:denoise" in core
     heard = [d for d in delays if d is not None]
     assert len(heard) >= 6 and max(heard) < 300.0, delays

@@ -1,6 +1,5 @@
 """The cbcs receive path (Opus per packet into the core's jitter buffer, RED and in-band FEC
-recovery) on real speech, with losses chosen by the test. Runs where the core has a
-JitterBuffer and RED."""
+recovery) on real speech, with losses chosen by the test."""
 
 from __future__ import annotations
 
@@ -11,12 +10,11 @@ import pytest
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from cbcs.rtc import core
+from cbcs.media import JitterBuffer
 from cbcs.rtc.opus import OpusEncoder
 from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
+from cbcs.rtc.send import build_red
 
-JB = core.jitter_buffer()
-RED = core.red()
 SPEECH = Path(__file__).parents[2] / ".." / "shared" / "data" / "audio" / "speech" / "en_pesq_speech.wav"
 
 
@@ -33,11 +31,10 @@ def run(lost: set[int], *, red_depth: int) -> tuple[JitterBufferReceiver, list[s
     """Send real speech as 20 ms packets every 20 ms (no jitter), drop ``lost``, play out."""
     enc = OpusEncoder(32000, fec=True, expected_loss_percent=20)
     played: list[str] = []
-    rx = JitterBufferReceiver(JB(sample_rate=48000), lambda pcm, kind, wall: played.append(kind))
+    rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000), lambda pcm, kind, wall: played.append(kind))
     rx.opus_pt = 111
     if red_depth:
-        assert RED is not None
-        rx.red_pt, rx.red_parser = 63, RED[0]
+        rx.red_pt = 63
     history: list[tuple[int, bytes]] = []
     seq0, ts0 = 65530, 2**32 - 960 * 5  # both wrap during the test
     t = 0.0
@@ -45,9 +42,9 @@ def run(lost: set[int], *, red_depth: int) -> tuple[JitterBufferReceiver, list[s
     for i, pcm in enumerate(frames):
         payload = enc.encode(pcm)
         ts = (ts0 + i * 960) & 0xFFFFFFFF
-        if red_depth and RED is not None:
+        if red_depth:
             blocks = [((ts - hts) & 0xFFFFFFFF, p) for hts, p in history[-red_depth:]]
-            body, pt = RED[1](111, blocks + [(0, payload)]), 63
+            body, pt = build_red(111, blocks + [(0, payload)]), 63
         else:
             body, pt = payload, 111
         history.append((ts, payload))
@@ -60,11 +57,6 @@ def run(lost: set[int], *, red_depth: int) -> tuple[JitterBufferReceiver, list[s
     return rx, played
 
 
-needs_core = pytest.mark.skipif(JB is None or RED is None,
-                                reason="needs cbcs.media.JitterBuffer and cbcs.media.rtp RED")
-
-
-@needs_core
 @pytest.mark.parametrize("red_depth,lost,recovered", [
     (0, {40, 80, 120}, 0),            # nothing to recover from but FEC
     (1, {40, 80, 120}, 3),            # single losses: RED 1 recovers each
@@ -87,18 +79,14 @@ def test_red_recovers_what_its_depth_allows(red_depth: int, lost: set[int],
         assert concealed > 0
 
 
-@needs_core
 def test_fec_rebuilds_single_losses_without_red() -> None:
     rx, _ = run({30, 60, 90, 120}, red_depth=0)
     assert rx.counters.recovered_fec >= 2  # speech frames carry LBRR at 20 % expected loss
 
 
-@needs_core
 def test_garbage_payloads_are_counted_not_raised() -> None:
-    rx = JitterBufferReceiver(JB(sample_rate=48000), lambda pcm, kind, wall: None)
+    rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000), lambda pcm, kind, wall: None)
     rx.opus_pt, rx.red_pt = 111, 63
-    assert RED is not None
-    rx.red_parser = RED[0]
     for i, (pt, payload) in enumerate([(63, b"\xff" * 7), (63, b""), (111, b"\xfc"),
                                        (99, b"abc"), (63, bytes(range(200)))]):
         rx.on_rtp(i, i * 960, pt, payload, float(i))

@@ -9,10 +9,12 @@ loopback sees the profile's delay, jitter, loss and bottleneck.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from cbcs.media import netsim
+from cbcs.rtc.media import mono_ms
 
 #: IPv4 + UDP header bytes, counted against the link's bandwidth like a real link would.
 UDP_OVERHEAD = 28
@@ -54,6 +56,12 @@ class Impairment:
 
     ``Impairment("latam-3g", seed=1)``: the send direction uses ``seed``, the receive
     direction ``seed + 1``, so the two draw independently as DESIGN.md asks.
+
+    ``cpu_s`` is the process CPU time spent deciding the fate of each datagram (the link
+    model and scheduling its delivery): the emulated network's work, not the peer's, which
+    a benchmark may take out of the peer's CPU figure. What it does not hold stays in the
+    peer's figure: the event-loop wake-ups at the delivery times, and the real
+    ``sendto``/receive handling of each datagram.
     """
 
     profile: str | netsim.LinkParams
@@ -62,6 +70,7 @@ class Impairment:
     inbound: netsim.Link = field(init=False)
     out_stats: DirectionStats = field(default_factory=DirectionStats)
     in_stats: DirectionStats = field(default_factory=DirectionStats)
+    cpu_s: float = 0.0
 
     def __post_init__(self) -> None:
         self.outbound = netsim.Link(self.profile, seed=self.seed)
@@ -76,21 +85,23 @@ class Impairment:
         loop = asyncio.get_running_loop()
         protocol.transport = _ImpairedTransport(protocol.transport, self.outbound,
                                                 self.out_stats, loop,
-                                                _Fifo(self.outbound.params.reorder))
+                                                _Fifo(self.outbound.params.reorder), self)
         deliver = protocol.datagram_received  # bound method of the real protocol
         link, stats = self.inbound, self.in_stats
         fifo = _Fifo(link.params.reorder)
 
         def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
+            cpu0 = time.process_time()
             stats.sent += 1
             stats.bytes_sent += len(data)
-            now_ms = loop.time() * 1000.0
+            now_ms = mono_ms()
             arrival = link.send(now_ms, len(data) + UDP_OVERHEAD)
             if arrival is None:
                 stats.lost += 1
-                return
-            stats.delivered += 1
-            loop.call_at(fifo.at(arrival) / 1000.0, deliver, data, addr)
+            else:
+                stats.delivered += 1
+                loop.call_at(fifo.at(arrival) / 1000.0, deliver, data, addr)
+            self.cpu_s += time.process_time() - cpu0
 
         protocol.datagram_received = datagram_received
 
@@ -99,22 +110,27 @@ class _ImpairedTransport:
     """Stands in for an ``asyncio.DatagramTransport``; ``sendto`` goes through a Link."""
 
     def __init__(self, inner: asyncio.DatagramTransport, link: netsim.Link,
-                 stats: DirectionStats, loop: asyncio.AbstractEventLoop, fifo: _Fifo) -> None:
+                 stats: DirectionStats, loop: asyncio.AbstractEventLoop, fifo: _Fifo,
+                 owner: Impairment) -> None:
         self._inner = inner
+        self._owner = owner
         self._fifo = fifo
         self._link = link
         self._stats = stats
         self._loop = loop
 
     def sendto(self, data: bytes, addr: Any = None) -> None:
+        cpu0 = time.process_time()
         self._stats.sent += 1
         self._stats.bytes_sent += len(data)
-        arrival = self._link.send(self._loop.time() * 1000.0, len(data) + UDP_OVERHEAD)
+        arrival = self._link.send(mono_ms(), len(data) + UDP_OVERHEAD)
         if arrival is None:
             self._stats.lost += 1
-            return
-        self._stats.delivered += 1
-        self._loop.call_at(self._fifo.at(arrival) / 1000.0, self._send_now, bytes(data), addr)
+        else:
+            self._stats.delivered += 1
+            self._loop.call_at(self._fifo.at(arrival) / 1000.0, self._send_now, bytes(data),
+                               addr)
+        self._owner.cpu_s += time.process_time() - cpu0
 
     def _send_now(self, data: bytes, addr: Any) -> None:
         if not self._inner.is_closing():

@@ -4,8 +4,11 @@ mouth-to-ear delay per direction, frames delivered, concealment, MOS and server 
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy.typing as npt
 
 import numpy as np
 
@@ -26,7 +29,13 @@ class CallResult:
     down_delays: list[float | None] = field(default_factory=list)
     delivered: float = 0.0      # share of the uplink's audio played from real/recovered data
     concealed: float = 0.0      # share of the uplink's playout that was concealment
+    #: server CPU per call, % of one core: process CPU time over wall time, minus the
+    #: benchmark's own work done in the same process (``cpu_emulator_pct``,
+    #: ``cpu_markers_pct``); ``cpu_total_pct`` is the whole process, nothing taken out
     cpu_pct: float = 0.0
+    cpu_total_pct: float = 0.0
+    cpu_emulator_pct: float = 0.0
+    cpu_markers_pct: float = 0.0
     server_stats: dict[str, Any] = field(default_factory=dict)
     chrome: dict[str, float] = field(default_factory=dict)
 
@@ -43,7 +52,8 @@ class CallResult:
         return {
             "p50_ms": up50, "p95_ms": up95,
             "delivered": self.delivered, "concealed": self.concealed,
-            "mos": mos, "cpu_pct": self.cpu_pct,
+            "mos": mos, "cpu_pct": self.cpu_pct, "cpu_total_pct": self.cpu_total_pct,
+            "cpu_emulator_pct": self.cpu_emulator_pct, "cpu_markers_pct": self.cpu_markers_pct,
             "markers_heard": sum(v is not None for v in self.up_delays),
             "markers_sent": len(self.up_delays),
             "down_p50_ms": self._pct(self.down_delays, 50),
@@ -54,13 +64,30 @@ class CallResult:
         }
 
 
+class _TimedFill:
+    """The benchmark's audio source (marker tones), with the CPU time it takes: producing
+    test audio is the benchmark's work, not the server's (a deployed server gets its audio
+    from elsewhere)."""
+
+    def __init__(self, source: mk.MarkerTrackSource) -> None:
+        self.source = source
+        self.cpu_s = 0.0
+
+    def __call__(self, start: int, n: int, wall_ms: float) -> npt.NDArray[np.int16]:
+        cpu0 = time.process_time()
+        out = self.source.block(start, n, wall_ms)
+        self.cpu_s += time.process_time() - cpu0
+        return out
+
+
 async def measured_call(browser: Browser, path: str, profile: str, *, seconds: float,
                         warmup: float = 2.0, seed: int = 1, period_s: float = 0.5) -> CallResult:
     """Run one call of ``seconds`` of markers after ``warmup`` seconds, return the figures."""
     source = mk.MarkerTrackSource(period_s=period_s, first_s=warmup + 0.3)
     impair = None if profile == "none" else profile
     cls = Peer if path == "cbcs" else StockPeer
-    peer = cls(impair=impair, seed=seed, ice_addresses=["127.0.0.1"], fill=source.block,
+    fill = _TimedFill(source)
+    peer = cls(impair=impair, seed=seed, ice_addresses=["127.0.0.1"], fill=fill,
                loopback_only_remote=True)
     await browser.new_call()
     try:
@@ -74,9 +101,11 @@ async def measured_call(browser: Browser, path: str, profile: str, *, seconds: f
         peer.recorder.times.clear()
         await asyncio.sleep(warmup * 0.5)
         peer.start_cpu_window()
+        emu0, fill0 = _emulator_cpu_s(peer), fill.cpu_s
         rx0 = _rx_snapshot(peer)
         await asyncio.sleep(warmup * 0.5 + seconds + 1.5)
-        cpu = peer.cpu_percent()
+        cpu_s, wall_s = peer.cpu_seconds()
+        emu_s, fill_s = _emulator_cpu_s(peer) - emu0, fill.cpu_s - fill0
         rx1 = _rx_snapshot(peer)
         offset = await browser.wall_offset_ms()
         sent = [mk.Marker(int(m["i"]), float(m["f"]), float(m["wall_ms"]) - offset)
@@ -94,12 +123,20 @@ async def measured_call(browser: Browser, path: str, profile: str, *, seconds: f
         st = await peer.stats()
         delivered, concealed = _delivery(peer, rx0, rx1, st)
         result = CallResult(path=path, profile=profile, up_delays=up, down_delays=down,
-                            delivered=delivered, concealed=concealed, cpu_pct=cpu,
+                            delivered=delivered, concealed=concealed,
+                            cpu_pct=100.0 * (cpu_s - emu_s - fill_s) / wall_s,
+                            cpu_total_pct=100.0 * cpu_s / wall_s,
+                            cpu_emulator_pct=100.0 * emu_s / wall_s,
+                            cpu_markers_pct=100.0 * fill_s / wall_s,
                             server_stats=st.as_dict(), chrome=chrome)
         await browser.hang_up()
         return result
     finally:
         await peer.close()
+
+
+def _emulator_cpu_s(peer: Peer | StockPeer) -> float:
+    return peer.impairment.cpu_s if peer.impairment is not None else 0.0
 
 
 def _rx_snapshot(peer: Peer | StockPeer) -> dict[str, int]:

@@ -24,6 +24,13 @@ FRAME = 960  # 20 ms
 Fill = Callable[[int, int, float], npt.NDArray[np.int16]]
 
 
+def mono_ms() -> float:
+    """The media clock in ms: monotonic and read the moment it is asked. Packet arrival and
+    send times, transport feedback and the jitter buffer use it rather than ``loop.time()``,
+    which an event loop may cache per iteration and round to whole ms (uvloop does)."""
+    return time.monotonic() * 1000.0
+
+
 def wall_ms() -> float:
     """The machine clock in ms since the epoch: the clock both ends of a test share."""
     return time.time() * 1000.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,13 +23,12 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
 from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket
 
-from cbcs.media import netsim
-from cbcs.rtc import core
+from cbcs.media import Denoiser, FeedbackGenerator, JitterBuffer, SendSideBwe, netsim
 from cbcs.rtc import sdp as sdpmod
 from cbcs.rtc.ice import configure_ice, dropped_datagrams, keep_candidates
 from cbcs.rtc.impair import Impairment
-from cbcs.rtc.media import (Fill, PacedAudioTrack, PatternVideoTrack, PlayoutRecorder, silence,
-                             to_mono_int16, wall_ms)
+from cbcs.rtc.media import (Fill, PacedAudioTrack, PatternVideoTrack, PlayoutRecorder, mono_ms,
+                             silence, to_mono_int16, wall_ms)
 from cbcs.rtc.opus import OpusEncoder
 from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
 from cbcs.rtc.send import AudioSender, IdleAudioTrack
@@ -132,11 +131,15 @@ class _BasePeer:
         """Start the window over which :meth:`cpu_percent` measures."""
         self._cpu0 = (time.process_time(), time.monotonic())
 
+    def cpu_seconds(self) -> tuple[float, float]:
+        """(process CPU time, wall time) in s since :meth:`start_cpu_window`."""
+        cpu, wall = self._cpu0
+        return time.process_time() - cpu, time.monotonic() - wall
+
     def cpu_percent(self) -> float:
         """Process CPU time / wall time since :meth:`start_cpu_window`, in % of one core."""
-        cpu, wall = self._cpu0
-        dw = time.monotonic() - wall
-        return 100.0 * (time.process_time() - cpu) / dw if dw > 0 else 0.0
+        cpu, wall = self.cpu_seconds()
+        return 100.0 * cpu / wall if wall > 0 else 0.0
 
     async def _sender_stats(self) -> tuple[float | None, int]:
         rtt, sent = None, 0
@@ -195,10 +198,11 @@ class Peer(_BasePeer):
 
     ``answer(offer)`` -> answer SDP; then :meth:`stats` any time, :meth:`close` at the end.
     ``fill(start_sample, n, wall_ms)`` supplies the audio it sends (48 kHz mono int16);
-    what it plays is kept in ``recorder`` (10 ms blocks, wall-clock stamped). Each core
-    piece present in this build is wired in (``core`` lists them): the jitter buffer
-    (receive), RED (both ways), transport-wide feedback and the send-side estimator
-    setting the Opus bitrate, and the denoiser when ``denoise=True``.
+    what it plays is kept in ``recorder`` (10 ms blocks, wall-clock stamped). The core
+    pieces the call runs through are listed in ``core``: the jitter buffer (receive), RED
+    (both ways, when the offer has it), transport-wide feedback and the send-side
+    estimator setting the Opus bitrate (when the offer has transport-cc), and the
+    denoiser when ``denoise=True``.
     """
 
     media_path = "cbcs"
@@ -219,10 +223,8 @@ class Peer(_BasePeer):
         self.core: list[str] = []
         self._lsr: tuple[int, float] | None = None
         self.seq_guard = SequenceGuard()
-        self._red = core.red()
-        self._cc = core.congestion_control()
-        self.feedback: Any = None
-        self.bwe: Any = None
+        self.feedback: FeedbackGenerator | None = None
+        self.bwe: SendSideBwe | None = None
         self._remote_ssrc = 0
         self._transceiver: Any = None
 
@@ -236,27 +238,8 @@ class Peer(_BasePeer):
         self.audio_sender = AudioSender(sender, self.opus, self.fill,
                                         payload_type=self.offer.opus_pt)
         self.core.append("send:libopus+fec")
-        JitterBuffer = core.jitter_buffer()
         receiver = transceiver.receiver
         guard = self.seq_guard
-        if JitterBuffer is None:
-            # The core's jitter buffer is not in this build: aiortc's receive path plays.
-            log.info("cbcs.media.JitterBuffer not available: audio received via aiortc")
-            _play_aiortc_track(self, transceiver)
-            original_rtp = receiver._handle_rtp_packet
-
-            loop_ = asyncio.get_running_loop()
-
-            async def guarded_rtp(packet: Any, arrival_time_ms: int) -> None:
-                tseq = packet.extensions.transport_sequence_number
-                if tseq is not None and self.feedback is not None:
-                    self.feedback.on_packet(tseq, loop_.time() * 1000.0)
-                if guard.accept(packet.sequence_number):
-                    self._remote_ssrc = packet.ssrc
-                    await original_rtp(packet, arrival_time_ms)
-
-            receiver._handle_rtp_packet = guarded_rtp
-            return
         denoiser = _make_denoiser() if self.denoise else None
         if denoiser is not None:
             self.core.append("receive:denoise")
@@ -265,14 +248,12 @@ class Peer(_BasePeer):
                                        denoiser=denoiser)
         self.core.append("receive:jitter-buffer+opus-fec")
         self.rx.opus_pt = self.offer.opus_pt
-        if self._red is not None and self.offer.red_pt is not None:
+        if self.offer.red_pt is not None:
             self.rx.red_pt = self.offer.red_pt
-            self.rx.red_parser = self._red[0]
-        loop = asyncio.get_running_loop()
         rx = self.rx
 
         async def handle_rtp(packet: Any, arrival_time_ms: int) -> None:
-            now_ms = loop.time() * 1000.0
+            now_ms = mono_ms()
             tseq = packet.extensions.transport_sequence_number
             if tseq is not None and self.feedback is not None:
                 self.feedback.on_packet(tseq, now_ms)  # every arrival counts for the BWE
@@ -297,19 +278,16 @@ class Peer(_BasePeer):
     def _after_answer(self, answer: str, offer: str, transceiver: Any) -> str:
         dtls = transceiver.sender.transport
         sender = transceiver.sender
-        red = self._red is not None and self.offer.red_pt is not None and self.rx is not None
-        tcc = self._cc is not None and self.offer.transport_cc_id is not None
-        if red and self.audio_sender is not None and self._red is not None:
-            assert self.offer.red_pt is not None
+        red = self.offer.red_pt is not None
+        tcc = self.offer.transport_cc_id is not None
+        if self.offer.red_pt is not None and self.audio_sender is not None:
             self.audio_sender.red_pt = self.offer.red_pt
-            self.audio_sender.red_build = self._red[1]
             self.audio_sender.red_depth = self.red_depth
             # aiortc's router only passes payload types it negotiated itself
             dtls._rtp_router.payload_type_table.setdefault(self.offer.red_pt, set()).add(
                 transceiver.receiver)
             self.core.append(f"red:{self.red_depth}")
-        if tcc and self._cc is not None:
-            FeedbackGenerator, SendSideBwe = self._cc
+        if tcc:
             ext = RTCRtpParameters(headerExtensions=[RTCRtpHeaderExtensionParameters(
                 id=int(self.offer.transport_cc_id or 0), uri=sdpmod.TRANSPORT_CC_URI)])
             dtls._rtp_header_extensions_map.configure(ext)        # parse Chrome's
@@ -323,7 +301,7 @@ class Peer(_BasePeer):
             bwe = self.bwe
 
             async def handle_rtcp_data(data: bytes) -> None:
-                now_ms = asyncio.get_running_loop().time() * 1000.0
+                now_ms = mono_ms()
                 for chunk in _rtcp_packets(data):
                     if chunk[1] == 205 and chunk[0] & 0x1F == 15:
                         bwe.on_transport_feedback(chunk, now_ms)
@@ -332,8 +310,7 @@ class Peer(_BasePeer):
             dtls._handle_rtcp_data = handle_rtcp_data
             self.core.append("transport-cc+send-side-bwe")
         self._tasks.append(asyncio.ensure_future(self._media_clock()))
-        if self.rx is not None:
-            self._tasks.append(asyncio.ensure_future(self._rtcp_reports(transceiver)))
+        self._tasks.append(asyncio.ensure_future(self._rtcp_reports(transceiver)))
         return sdpmod.munge_answer(answer, self.offer, inband_fec=True, red=red,
                                    transport_cc=tcc)
 
@@ -351,7 +328,7 @@ class Peer(_BasePeer):
                 await asyncio.sleep(delay)
             elif delay < -0.2:
                 t0, k = loop.time(), 0
-            now_ms = loop.time() * 1000.0
+            now_ms = mono_ms()
             if self.rx is not None:
                 self.rx.play_block(now_ms, wall_ms())
             if k % 2 == 0 and self.audio_sender is not None:
@@ -410,7 +387,7 @@ class Peer(_BasePeer):
         self.opus.set_bitrate(bps)
 
     async def stats(self) -> CallStats:
-        st = CallStats(media_path="cbcs" if self.rx is not None else "cbcs-send/aiortc-receive",
+        st = CallStats(media_path=self.media_path,
                        impairment=self.impairment.name if self.impairment else None)
         st.rtt_ms, st.packets_sent = await self._sender_stats()
         st.core = list(self.core)
@@ -438,21 +415,7 @@ class Peer(_BasePeer):
                 st.concealed_pct = 100.0 * c.blocks_concealed / c.blocks_played
             st.playout_kinds = dict(rx.kinds)
             st.malformed_packets = c.malformed + c.decode_errors
-            jbs = rx.jb.stats()
-            delay = getattr(jbs, "current_delay_ms", None)
-            if delay is None and isinstance(jbs, dict):
-                delay = jbs.get("current_delay_ms")
-            st.jitter_buffer_delay_ms = delay
-        elif self.pc is not None:
-            for r in self.pc.getReceivers():
-                for s in (await r.getStats()).values():
-                    if s.type == "inbound-rtp":
-                        st.packets_received = s.packetsReceived
-                        st.packets_lost = max(0, s.packetsLost)
-                        st.jitter_ms = s.jitter * 1000.0 / 48000.0
-            total = st.packets_received + st.packets_lost
-            st.loss_before_recovery_pct = 100.0 * st.packets_lost / total if total else 0.0
-            st.loss_after_recovery_pct = st.loss_before_recovery_pct
+            st.jitter_buffer_delay_ms = rx.jb.stats().current_delay_ms
         st.malformed_packets += self.seq_guard.rejected
         if self.pc is not None:
             st.malformed_packets += dropped_datagrams(self.pc)
@@ -500,11 +463,7 @@ def _with_media_ssrc(packet: bytes, media_ssrc: int) -> bytes:
     return packet[:8] + media_ssrc.to_bytes(4, "big") + packet[12:]
 
 
-def _make_denoiser() -> Any:
-    Denoiser = core.denoiser()
-    if Denoiser is None:
-        log.warning("denoise asked for, but cbcs.media.Denoiser is not in this build")
-        return None
+def _make_denoiser() -> Callable[[npt.NDArray[np.int16]], npt.NDArray[np.int16]]:
     dn = Denoiser(sample_rate=48000)
 
     def run(pcm: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:

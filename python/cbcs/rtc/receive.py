@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cbcs.media import PlayoutKind, rtp
 from cbcs.rtc.opus import OpusDecoder
 
 log = logging.getLogger("cbcs.rtc")
@@ -24,6 +25,10 @@ RATE = 48000
 BLOCK = RATE // 100  # 10 ms playout block
 #: Playout kinds that carry real or recovered audio (the rest is concealment or silence).
 REAL_KINDS = frozenset({"normal", "accelerate", "preemptive_expand", "merge"})
+#: Per playout kind: its name, whether it is real audio, whether it is concealment.
+_KIND_CLASS: dict[Any, tuple[str, bool, bool]] = {
+    k: (k.value, k.value in REAL_KINDS, k.value not in REAL_KINDS and k.value != "silence")
+    for k in PlayoutKind}
 
 
 @dataclass
@@ -108,6 +113,15 @@ class SequenceGuard:
         return False
 
 
+def parse_red(payload: bytes) -> list[tuple[int, bytes]] | None:
+    """RFC 2198 audio RED split by the core: ``[(timestamp_offset, data), ...]`` oldest
+    first, primary last; None when malformed."""
+    blocks = rtp.parse_red(payload)
+    if not blocks:
+        return None
+    return [(int(b.timestamp_offset), bytes(b.data)) for b in blocks]
+
+
 class JitterBufferReceiver:
     """Opus (or RED-wrapped Opus) RTP in, 10 ms PCM blocks out through ``on_block``.
 
@@ -117,11 +131,9 @@ class JitterBufferReceiver:
 
     def __init__(self, jitter_buffer: Any, on_block: Callable[[npt.NDArray[np.int16], str,
                                                                  float], None],
-                 *, red_parser: Callable[[bytes], list[tuple[int, bytes]] | None] | None = None,
-                 denoiser: Any = None) -> None:
+                 *, denoiser: Any = None) -> None:
         self.jb = jitter_buffer
         self.on_block = on_block
-        self.red_parser = red_parser
         self.denoiser = denoiser
         self.decoder = OpusDecoder()
         self.seq = SeqTracker()
@@ -158,8 +170,8 @@ class JitterBufferReceiver:
             return
         self._jitter(timestamp, arrival_ms)
         blocks: list[tuple[int, int, bytes]] = []  # (ext seq, timestamp, opus payload)
-        if payload_type == self.red_pt and self.red_parser is not None:
-            parsed = self.red_parser(payload)
+        if payload_type == self.red_pt:
+            parsed = parse_red(payload)
             if not parsed:
                 c.malformed += 1
                 return
@@ -242,18 +254,22 @@ class JitterBufferReceiver:
 
     # -- playout -------------------------------------------------------------------------
     def play_block(self, now_ms: float, wall: float) -> None:
-        """Pull one 10 ms block (the peer's media clock calls this every 10 ms)."""
+        """Pull one 10 ms block (the peer's media clock calls this every 10 ms).
+
+        ``on_block`` gets the jitter buffer's own read-only view: it is valid until the next
+        block, so a sink that keeps audio copies it (the recorder does); nothing is copied
+        for a sink that only passes it on."""
         p = self.jb.get(now_ms)
-        kind = str(getattr(p.kind, "value", p.kind)).lower()
-        pcm = np.array(p.pcm, dtype=np.int16, copy=True)  # the view dies at the next get
+        kind, real, concealed = _KIND_CLASS[p.kind]
+        pcm = p.pcm
         if self.denoiser is not None:
             pcm = self.denoiser(pcm)
         c = self.counters
         c.blocks_played += 1
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
-        if kind in REAL_KINDS:
+        if real:
             c.blocks_real += 1
-        elif kind != "silence":
+        elif concealed:
             c.blocks_concealed += 1
         self.on_block(pcm, kind, wall)
 

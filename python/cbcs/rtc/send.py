@@ -12,19 +12,35 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
-from aiortc import clock
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtp import RtpPacket
 
-from cbcs.rtc.media import Fill, wall_ms
+from cbcs.media import rtp
+from cbcs.rtc.media import Fill, mono_ms, wall_ms
 from cbcs.rtc.opus import OpusEncoder
 
 FRAME = 960
+#: Seconds from the NTP epoch (1900) to the Unix epoch (1970).
+_NTP_UNIX = 2_208_988_800
 #: aiortc keeps this many sent packets for NACK retransmission (its own constant).
 HISTORY = 128
+
+
+def build_red(pt: int, blocks: list[tuple[int, bytes]]) -> bytes:
+    """RFC 2198 audio RED built by the core: ``blocks`` are ``(timestamp_offset, data)``
+    oldest first, the primary (offset 0) last; every block is of payload type ``pt``."""
+    redundant = [rtp.RedBlock(pt, off, data) for off, data in blocks[:-1]]
+    return rtp.build_red(redundant, pt, blocks[-1][1])
+
+
+def ntp_now() -> int:
+    """The wall clock as a 64-bit NTP timestamp (what aiortc's ``clock.current_ntp_time``
+    gives, without building two datetimes per packet)."""
+    return int((time.time() + _NTP_UNIX) * 4294967296.0)
 
 
 class IdleAudioTrack(MediaStreamTrack):
@@ -62,7 +78,6 @@ class AudioSender:
         self.fill = fill
         self.payload_type = payload_type
         self.red_pt: int | None = None
-        self.red_build: Callable[[int, list[tuple[int, bytes]]], bytes] | None = None
         self.red_depth = 1
         self.transport_cc = False
         self.on_sent: Callable[[int, int, float], None] | None = None
@@ -75,6 +90,9 @@ class AudioSender:
         self.bytes = 0
         self.errors = 0
         self._window: list[tuple[float, int]] = []  # (loop time, bytes), the last ~2 s
+        # aiortc's sender keeps these objects for its lifetime: look them up once
+        self._history: dict[int, RtpPacket] = self._mangled("rtp_history")
+        self._ext_map: Any = self._mangled("rtp_header_extensions_map")
 
     def bitrate_bps(self) -> float:
         """What went on the wire over the last ~2 s (RTP headers included, not UDP/IP)."""
@@ -98,10 +116,10 @@ class AudioSender:
         ts = (self._ts0 + self._samples - FRAME) & 0xFFFFFFFF
         pt = self.payload_type
         body = payload
-        if self.red_pt is not None and self.red_build is not None:
+        if self.red_pt is not None:
             blocks = [((ts - t) & 0xFFFFFFFF, p) for t, p in self._recent[-self.red_depth:]
                       if 0 < ((ts - t) & 0xFFFFFFFF) < 0x3FFF]
-            body = self.red_build(self.payload_type, blocks + [(0, payload)])
+            body = build_red(self.payload_type, blocks + [(0, payload)])
             pt = self.red_pt
             self._recent.append((ts, payload))
             del self._recent[:-self.red_depth]
@@ -114,7 +132,7 @@ class AudioSender:
             tseq = self._tseq
             packet.extensions.transport_sequence_number = tseq & 0xFFFF
             self._tseq += 1
-        data = packet.serialize(self._mangled("rtp_header_extensions_map"))
+        data = packet.serialize(self._ext_map)
         try:
             await self.sender.transport._send_rtp(data)
         except ConnectionError:
@@ -122,17 +140,16 @@ class AudioSender:
         self._seq = (self._seq + 1) & 0xFFFF
         self.packets += 1
         self.bytes += len(data)
-        now = asyncio.get_running_loop().time()
-        self._window.append((now, len(data)))
-        if self._window[0][0] < now - 2.0:
+        now_ms = mono_ms()
+        self._window.append((now_ms / 1000.0, len(data)))
+        if self._window[0][0] < now_ms / 1000.0 - 2.0:
             del self._window[:1]
         if tseq is not None and self.on_sent is not None:
-            self.on_sent(tseq, len(data), asyncio.get_running_loop().time() * 1000.0)
+            self.on_sent(tseq, len(data), now_ms)
         # keep aiortc's sender state current: its SR, RTT and NACK handling read these
-        history = self._mangled("rtp_history")
-        history[packet.sequence_number % HISTORY] = packet
+        self._history[packet.sequence_number % HISTORY] = packet
         s = self.sender
-        s._RTCRtpSender__ntp_timestamp = clock.current_ntp_time()
+        s._RTCRtpSender__ntp_timestamp = ntp_now()
         s._RTCRtpSender__rtp_timestamp = ts
         s._RTCRtpSender__octet_count += len(body)
         s._RTCRtpSender__packet_count += 1
