@@ -92,9 +92,15 @@ def test_transport_feedback_both_ways_on_a_thin_link() -> None:
                     st = await peer.stats()
                     ours.append(st.estimated_bandwidth_bps or 0.0)
                     opus.append(st.opus_bitrate_bps or 0)
-                    for s in (await browser.stats()).values():
-                        if s.get("type") == "candidate-pair" and s.get("availableOutgoingBitrate"):
+                    # Only the pair ICE selected: the others keep Chrome's start value.
+                    report = await browser.stats()
+                    selected = {s.get("selectedCandidatePairId") for s in report.values()
+                                if s.get("type") == "transport"}
+                    for key, s in report.items():
+                        if (s.get("type") == "candidate-pair" and s.get("availableOutgoingBitrate")
+                                and (s.get("id", key) in selected or s.get("nominated"))):
                             chrome.append(float(s["availableOutgoingBitrate"]))
+                            break
             finally:
                 await peer.close()
         return ours, opus, chrome, answer
