@@ -98,7 +98,7 @@ def test_transport_feedback_both_ways_on_a_thin_link() -> None:
                                 if s.get("type") == "transport"}
                     for key, s in report.items():
                         if (s.get("type") == "candidate-pair" and s.get("availableOutgoingBitrate")
-                                and (s.get("id", key) in selected or s.get("nominated"))):
+                                and s.get("id", key) in selected):
                             chrome.append(float(s["availableOutgoingBitrate"]))
                             break
             finally:
@@ -111,7 +111,10 @@ def test_transport_feedback_both_ways_on_a_thin_link() -> None:
     # call starting (ICE and DTLS take the first of them)
     assert min(ours[:3]) < 28_000, (ours, opus, chrome)
     assert opus[-1] <= 16_000, (ours, opus, chrome)   # the encoder follows the estimate
-    assert chrome and chrome[-1] < 0.8 * max(chrome), (ours, opus, chrome)
+    # Chrome's estimate is down for the second half of the call (the median, so one stats
+    # sample taken while ICE re-checks a pair cannot decide it)
+    later = sorted(chrome[len(chrome) // 2:])
+    assert later and later[len(later) // 2] < 0.8 * max(chrome), (ours, opus, chrome)
 
 
 def test_one_to_one_video_call_vp8() -> None:

@@ -169,7 +169,10 @@ def _delivery(peer: Peer | StockPeer, a: dict[str, int], b: dict[str, int],
 
 def _chrome_figures(stats: dict[str, dict[str, Any]]) -> dict[str, float]:
     out: dict[str, float] = {}
-    for s in stats.values():
+    # Only the pair ICE selected carries the live estimate; other pairs keep the start value.
+    selected = {s.get("selectedCandidatePairId") for s in stats.values()
+                if s.get("type") == "transport"}
+    for key, s in stats.items():
         if s.get("type") == "inbound-rtp" and s.get("kind") == "audio":
             total = s.get("totalSamplesReceived") or 0
             if total:
@@ -179,7 +182,7 @@ def _chrome_figures(stats: dict[str, dict[str, Any]]) -> dict[str, float]:
                 out["jitter_buffer_ms"] = 1000.0 * s.get("jitterBufferDelay", 0) / emitted
             out["packets_lost"] = s.get("packetsLost", 0)
             out["packets_received"] = s.get("packetsReceived", 0)
-        if s.get("type") == "candidate-pair" and s.get("nominated"):
+        if s.get("type") == "candidate-pair" and s.get("id", key) in selected:
             if s.get("availableOutgoingBitrate"):
                 out["available_outgoing_bitrate"] = s["availableOutgoingBitrate"]
             if s.get("currentRoundTripTime") is not None:
