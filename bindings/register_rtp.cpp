@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cbcs/common/ConfigError.hpp"
+#include "cbcs/rtp/HeaderExtensions.hpp"
 #include "cbcs/rtp/RedPayload.hpp"
 #include "cbcs/rtp/RtcpNack.hpp"
 #include "cbcs/rtp/RtpPacket.hpp"
@@ -81,6 +82,31 @@ std::optional<PyRtpPacket> ParseRtp(const py::buffer& data) {
   for (std::size_t i = 0; i < p.CsrcCount(); ++i) out.csrcs.push_back(p.Csrc(i));
   if (p.HasExtension()) out.extension_profile = p.ExtensionProfile();
   return out;
+}
+
+std::optional<py::bytes> FindRtpExtension(uint16_t profile, const py::buffer& block, uint8_t id) {
+  const auto info = Request(block, "block");
+  const auto found = rtp::FindExtension(profile, View(info), id);
+  if (!found) return std::nullopt;
+  return Bytes(*found);
+}
+
+py::bytes BuildOneByteExtensions(const std::vector<std::pair<uint8_t, py::bytes>>& elements) {
+  std::vector<std::string> data;
+  std::vector<rtp::ExtensionElement> views;
+  data.reserve(elements.size());
+  for (const auto& [id, bytes] : elements) {
+    data.push_back(std::string(bytes));
+    views.push_back({id, std::span(reinterpret_cast<const uint8_t*>(data.back().data()),
+                                   data.back().size())});
+  }
+  std::string out(17 * elements.size() + 3, '\0');
+  const std::size_t n = rtp::BuildOneByteExtensions(
+      views, std::span(reinterpret_cast<uint8_t*>(out.data()), out.size()));
+  if (n == 0 && !elements.empty()) {
+    throw ConfigError("extensions: expected ids 1..14 with 1..16 bytes each (RFC 8285 one-byte form)");
+  }
+  return py::bytes(out.data(), n);
 }
 
 py::bytes BuildRtp(uint8_t payload_type, uint16_t sequence, uint32_t timestamp, uint32_t ssrc,
@@ -279,6 +305,8 @@ void register_rtp(py::module_& m) {
   m.def("rtp_build", &BuildRtp, "payload_type"_a, "sequence"_a, "timestamp"_a, "ssrc"_a,
         "payload"_a, "marker"_a = false, "csrcs"_a = std::vector<uint32_t>{},
         "extension_profile"_a = std::nullopt, "extension"_a = py::bytes(), "padding"_a = 0);
+  m.def("rtp_find_extension", &FindRtpExtension, "profile"_a, "block"_a, "id"_a);
+  m.def("rtp_build_extensions", &BuildOneByteExtensions, "elements"_a);
   m.def("red_parse", &ParseRed, "payload"_a);
   m.def("red_build", &BuildRed, "redundant"_a, "primary_payload_type"_a, "primary"_a);
   m.def("nack_parse", &ParseNack, "data"_a);

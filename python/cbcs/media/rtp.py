@@ -1,4 +1,4 @@
-"""RTP wire formats: RTP (RFC 3550), audio RED (RFC 2198), generic NACK (RFC 4585),
+"""RTP wire formats: RTP (RFC 3550) with header extension elements (RFC 8285), audio RED (RFC 2198), generic NACK (RFC 4585),
 RTX (RFC 4588) and ULPFEC (RFC 5109).
 
 Parsers take bytes and return ``None`` for malformed input (per-packet calls never raise);
@@ -18,7 +18,7 @@ from cbcs import _core
 
 __all__ = [
     "GenericNack", "RedBlock", "RtpPacket", "UlpfecHeader", "build", "build_nack", "build_red",
-    "build_ulpfec", "parse", "parse_nack", "parse_red", "parse_ulpfec", "recover_ulpfec",
+    "build_extensions", "build_ulpfec", "find_extension", "parse", "parse_nack", "parse_red", "parse_ulpfec", "recover_ulpfec",
     "rtx_unwrap", "rtx_wrap",
 ]
 
@@ -41,6 +41,18 @@ def build(payload_type: int, sequence: int, timestamp: int, ssrc: int, payload: 
     """Build one RTP packet; ``extension`` (a multiple of 4 bytes) needs a profile."""
     return _core.rtp_build(payload_type, sequence, timestamp, ssrc, payload, marker,
                            list(csrcs), extension_profile, extension, padding)
+
+
+def find_extension(profile: int, block: Bytes, id: int) -> bytes | None:
+    """The data of header extension element ``id`` (RFC 8285, one- or two-byte form) in a
+    packet's extension ``block`` with that ``profile``; None when absent or malformed."""
+    return _core.rtp_find_extension(profile, block, id)
+
+
+def build_extensions(elements: Sequence[tuple[int, bytes]]) -> bytes:
+    """``[(id, data), ...]`` as an RFC 8285 one-byte extension block (profile 0xBEDE),
+    padded to 32-bit words; ids 1..14, 1..16 bytes each."""
+    return _core.rtp_build_extensions(list(elements))
 
 
 def parse_red(payload: Bytes) -> list[RedBlock] | None:

@@ -100,6 +100,9 @@ def guard_datagrams(conn: Any, protocol: Any) -> DatagramGuard:
     not validated yet: a browser's socket on another interface reaching our 127.0.0.1, so
     "succeeded on our side" would be too strict.) Once any pair succeeded, non-STUN
     datagrams from other addresses are dropped; STUN keeps flowing.
+
+    Admitted media goes to the protocol's ``cbcs_media`` hook first when a peer set one
+    (:mod:`cbcs.rtc.fastpath`); what the hook does not take goes on to aioice.
     """
     guard = DatagramGuard()
     protocol.cbcs_guard = guard
@@ -124,9 +127,13 @@ def guard_datagrams(conn: Any, protocol: Any) -> DatagramGuard:
             guard.oversize += 1
             return
         is_stun = len(data) >= 20 and data[0] < 4 and data[4:8] == b"\x21\x12\xa4\x42"
-        if not is_stun and is_validated((addr[0], addr[1])) is False:
-            guard.stranger += 1
-            return
+        if not is_stun:
+            if is_validated((addr[0], addr[1])) is False:
+                guard.stranger += 1
+                return
+            media = getattr(protocol, "cbcs_media", None)  # see cbcs.rtc.fastpath
+            if media is not None and media(data):
+                return
         inner(data, addr)
 
     protocol.datagram_received = datagram_received

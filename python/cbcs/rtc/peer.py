@@ -25,6 +25,7 @@ from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket
 
 from cbcs.media import Denoiser, FeedbackGenerator, JitterBuffer, SendSideBwe, netsim
 from cbcs.rtc import sdp as sdpmod
+from cbcs.rtc.fastpath import AudioFastPath, AudioHandler
 from cbcs.rtc.ice import configure_ice, dropped_datagrams, keep_candidates
 from cbcs.rtc.impair import Impairment
 from cbcs.rtc.media import (Fill, PacedAudioTrack, PatternVideoTrack, PlayoutRecorder, mono_ms,
@@ -35,6 +36,9 @@ from cbcs.rtc.send import AudioSender, IdleAudioTrack
 from cbcs.rtc.stats import CallStats
 
 log = logging.getLogger("cbcs.rtc")
+
+#: The media clock's period: one Opus frame.
+TICK_S = 0.020
 
 
 class _BasePeer:
@@ -227,6 +231,9 @@ class Peer(_BasePeer):
         self.bwe: SendSideBwe | None = None
         self._remote_ssrc = 0
         self._transceiver: Any = None
+        self.fastpath: AudioFastPath | None = None
+        self._on_audio: AudioHandler | None = None
+        self._clock: asyncio.TimerHandle | None = None
 
     # -- setup ---------------------------------------------------------------------------
     def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
@@ -236,7 +243,7 @@ class Peer(_BasePeer):
                                   "got none")
         self._transceiver = transceiver
         self.audio_sender = AudioSender(sender, self.opus, self.fill,
-                                        payload_type=self.offer.opus_pt)
+                                        payload_type=self.offer.opus_pt, send=self._send)
         self.core.append("send:libopus+fec")
         receiver = transceiver.receiver
         guard = self.seq_guard
@@ -252,16 +259,22 @@ class Peer(_BasePeer):
             self.rx.red_pt = self.offer.red_pt
         rx = self.rx
 
-        async def handle_rtp(packet: Any, arrival_time_ms: int) -> None:
-            now_ms = mono_ms()
-            tseq = packet.extensions.transport_sequence_number
+        def on_audio(seq: int, timestamp: int, payload_type: int, ssrc: int, payload: bytes,
+                     tseq: int | None, now_ms: float) -> None:
             if tseq is not None and self.feedback is not None:
                 self.feedback.on_packet(tseq, now_ms)  # every arrival counts for the BWE
-            if not guard.accept(packet.sequence_number):
+            if not guard.accept(seq):
                 return
-            self._remote_ssrc = packet.ssrc
-            rx.on_rtp(packet.sequence_number, packet.timestamp, packet.payload_type,
-                      packet.payload, now_ms)
+            self._remote_ssrc = ssrc
+            rx.on_rtp(seq, timestamp, payload_type, payload, now_ms)
+
+        self._on_audio = on_audio
+
+        async def handle_rtp(packet: Any, arrival_time_ms: int) -> None:
+            # what reaches aiortc's router for this receiver (before the fast path is in)
+            on_audio(packet.sequence_number, packet.timestamp, packet.payload_type,
+                     packet.ssrc, packet.payload, packet.extensions.transport_sequence_number,
+                     mono_ms())
 
         original_rtcp = receiver._handle_rtcp_packet
 
@@ -295,7 +308,7 @@ class Peer(_BasePeer):
             self.feedback = FeedbackGenerator(sender_ssrc=sender._ssrc)
             self.bwe = SendSideBwe(start_bps=64_000, min_bps=16_000, max_bps=256_000)
             if self.audio_sender is not None:
-                self.audio_sender.transport_cc = True
+                self.audio_sender.transport_cc_id = self.offer.transport_cc_id
                 self.audio_sender.on_sent = self.bwe.on_packet_sent
             original_rtcp_data = dtls._handle_rtcp_data
             bwe = self.bwe
@@ -309,36 +322,53 @@ class Peer(_BasePeer):
 
             dtls._handle_rtcp_data = handle_rtcp_data
             self.core.append("transport-cc+send-side-bwe")
-        self._tasks.append(asyncio.ensure_future(self._media_clock()))
+        if self.audio_sender is not None:
+            self.audio_sender.mid_id = self.offer.mid_id
+        audio_pts = {pt for pt in (self.offer.opus_pt, self.offer.red_pt) if pt is not None}
+        assert self._on_audio is not None  # set with the receive path, before the answer
+        self.fastpath = AudioFastPath(dtls, audio_pts, self._on_audio,
+                                      transport_cc_id=self.offer.transport_cc_id)
+        self.fastpath.install()
+        self.core.append("fast-path:srtp+rtp")
+        loop = asyncio.get_running_loop()
+        self._clock_t0, self._clock_k = loop.time(), 0
+        self._clock = loop.call_at(self._clock_t0, self._media_tick)
         self._tasks.append(asyncio.ensure_future(self._rtcp_reports(transceiver)))
         return sdpmod.munge_answer(answer, self.offer, inband_fec=True, red=red,
                                    transport_cc=tcc)
 
-    async def _media_clock(self) -> None:
-        """One 10 ms clock on the loop for the whole call: a playout block every tick, an
-        encoded frame every other tick, transport feedback when due, the estimator's rate
-        every 100 ms. Drift-free (absolute deadlines); after a stall of the loop it
-        resynchronises instead of bursting."""
+    def _media_tick(self) -> None:
+        """One 20 ms clock on the loop for the whole call (a timer callback, not a task):
+        two 10 ms playout blocks, one encoded frame, transport feedback when due and the
+        estimator's rate every 100 ms. One wake-up per packet time: on a small VM each
+        wake-up of the loop costs more than the work it does. Drift-free (absolute
+        deadlines); after a stall of the loop it resynchronises instead of bursting."""
         loop = asyncio.get_running_loop()
-        t0, k = loop.time(), 0
-        while True:
-            k += 1
-            delay = t0 + k * 0.010 - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -0.2:
-                t0, k = loop.time(), 0
-            now_ms = mono_ms()
+        self._clock_k += 1
+        k = self._clock_k
+        try:
+            now_ms, wall = mono_ms(), wall_ms()
             if self.rx is not None:
-                self.rx.play_block(now_ms, wall_ms())
-            if k % 2 == 0 and self.audio_sender is not None:
-                await self.audio_sender.tick()
+                # an audio device pulling 20 ms plays the second half 10 ms later
+                self.rx.play_block(now_ms, wall)
+                self.rx.play_block(now_ms, wall + 10.0)
+            if self.audio_sender is not None:
+                self.audio_sender.tick()
             if self.feedback is not None:
                 for packet in self.feedback.poll(now_ms):
-                    await self._send_rtcp(_with_media_ssrc(packet, self._remote_ssrc))
-            if self.bwe is not None and k % 10 == 0:
+                    self._send_rtcp(_with_media_ssrc(packet, self._remote_ssrc))
+            if self.bwe is not None and k % 5 == 0:
                 self.bwe.process(now_ms)
                 self._apply_target(self.bwe.target_bps)
+        except Exception:  # one bad tick must not stop the call's clock
+            log.exception("media clock tick failed")
+        if self.closed_reason is not None:
+            return
+        due = self._clock_t0 + (k + 1) * TICK_S
+        if due < loop.time() - 0.2:
+            self._clock_t0, self._clock_k = loop.time(), 0
+            due = self._clock_t0 + TICK_S
+        self._clock = loop.call_at(due, self._media_tick)
 
     def _apply_target(self, target_bps: float) -> None:
         """Share the estimated capacity between Opus and what rides along with it: RTP/UDP/
@@ -348,11 +378,15 @@ class Peer(_BasePeer):
         opus = (target_bps - headers) / (1 + depth)
         self.opus.set_bitrate(int(min(max(opus, 12_000), 48_000)))
 
-    async def _send_rtcp(self, data: bytes) -> None:
-        if self._transceiver is None:
-            return
+    def _send(self, packet: bytes) -> None:
+        """Send one RTP or RTCP packet; ConnectionError when there is no call to send on."""
+        if self.fastpath is None:
+            raise ConnectionError("not connected")
+        self.fastpath.send(packet)
+
+    def _send_rtcp(self, data: bytes) -> None:
         try:
-            await self._transceiver.sender.transport._send_rtp(data)
+            self._send(data)
         except ConnectionError:
             pass
 
@@ -378,8 +412,8 @@ class Peer(_BasePeer):
                                     highest_sequence=rx.seq.highest & 0xFFFFFFFF,
                                     jitter=int(rx.counters.jitter_ms * 48),
                                     lsr=lsr, dlsr=dlsr)
-            await self._send_rtcp(bytes(RtcpRrPacket(ssrc=transceiver.sender._ssrc,
-                                                     reports=[info])))
+            self._send_rtcp(bytes(RtcpRrPacket(ssrc=transceiver.sender._ssrc,
+                                               reports=[info])))
 
     # -- control -------------------------------------------------------------------------
     def set_bitrate(self, bps: int) -> None:
@@ -419,10 +453,15 @@ class Peer(_BasePeer):
         st.malformed_packets += self.seq_guard.rejected
         if self.pc is not None:
             st.malformed_packets += dropped_datagrams(self.pc)
+        if self.fastpath is not None:
+            st.malformed_packets += self.fastpath.undecryptable + self.fastpath.malformed
         st.rate()
         return st
 
     async def close(self, reason: str = "hang-up") -> None:
+        if self._clock is not None:
+            self._clock.cancel()
+            self._clock = None
         if self.rx is not None:
             await self.rx.close()
         await super().close(reason)

@@ -254,7 +254,7 @@ class JitterBufferReceiver:
 
     # -- playout -------------------------------------------------------------------------
     def play_block(self, now_ms: float, wall: float) -> None:
-        """Pull one 10 ms block (the peer's media clock calls this every 10 ms).
+        """Pull one 10 ms block (the peer's media clock pulls two every 20 ms).
 
         ``on_block`` gets the jitter buffer's own read-only view: it is valid until the next
         block, so a sink that keeps audio copies it (the recorder does); nothing is copied

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 TRANSPORT_CC_URI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
 
 
 class SdpError(ValueError):
@@ -26,6 +27,7 @@ class AudioOffer:
     red_pt: int | None = None
     red_fmtp: str | None = None
     transport_cc_id: int | None = None
+    mid_id: int | None = None
     opus_fmtp: dict[str, str] = field(default_factory=dict)
 
 
@@ -51,7 +53,7 @@ def validate(sdp: str) -> None:
 
 
 def parse_audio_offer(sdp: str) -> AudioOffer:
-    """The Opus/RED payload types and transport-cc extension id a remote offers."""
+    """The Opus/RED payload types and the transport-cc and mid extension ids a remote offers."""
     offer = AudioOffer()
     for sec in _sections(sdp)[1:]:
         if not sec[0].startswith("m=audio"):
@@ -64,6 +66,8 @@ def parse_audio_offer(sdp: str) -> AudioOffer:
             elif m := re.match(r"a=extmap:(\d+)(?:/\w+)? (\S+)", ln):
                 if m[2] == TRANSPORT_CC_URI:
                     offer.transport_cc_id = int(m[1])
+                elif m[2] == MID_URI:
+                    offer.mid_id = int(m[1])
         for ln in sec:
             if offer.red_pt is not None and ln.startswith(f"a=fmtp:{offer.red_pt} "):
                 offer.red_fmtp = ln.split(" ", 1)[1]

@@ -3,9 +3,10 @@ sends RTP itself (with RED and transport-wide sequence numbers when negotiated).
 
 aiortc's sender pulls a track through an asyncio sleep, builds an ``AudioFrame``, hands it
 to a thread pool to encode and computes an audio level per frame; for a voice call that is
-most of a peer's CPU. Here the sender of the transceiver stays in place for SDP, SR/RR,
-RTT and NACK (we keep its counters and history up to date), but its own loop idles on a
-track that never yields.
+most of a peer's CPU. Here the sender of the transceiver stays in place for SDP, sender
+reports and RTT (we keep its counters up to date), but its own loop idles on a track that
+never yields. Packets are framed by the core and leave through the fast path
+(:mod:`cbcs.rtc.fastpath`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from aiortc.rtp import RtpPacket
 
 from cbcs.media import rtp
 from cbcs.rtc.media import Fill, mono_ms, wall_ms
@@ -26,8 +26,6 @@ from cbcs.rtc.opus import OpusEncoder
 FRAME = 960
 #: Seconds from the NTP epoch (1900) to the Unix epoch (1970).
 _NTP_UNIX = 2_208_988_800
-#: aiortc keeps this many sent packets for NACK retransmission (its own constant).
-HISTORY = 128
 
 
 def build_red(pt: int, blocks: list[tuple[int, bytes]]) -> bytes:
@@ -64,23 +62,28 @@ class IdleAudioTrack(MediaStreamTrack):
 
 
 class AudioSender:
-    """Encodes and sends one 20 ms frame per :meth:`tick`.
+    """Encodes and sends one 20 ms frame per :meth:`tick` through ``send(packet)``.
 
-    ``red`` (when set) wraps each Opus payload into a RED packet together with the
-    previous ones: ``red(pt_primary, [(ts_offset, payload), ...]) -> bytes``. ``on_sent``
-    is told every packet's transport-wide sequence number and size (for congestion control).
+    With ``red_pt`` set, each Opus payload goes out in a RED packet together with the
+    previous ``red_depth`` ones. With ``transport_cc_id`` set, every packet carries a
+    transport-wide sequence number and ``on_sent(seq, size, send_ms)`` is told of it (for
+    congestion control). ``mid_id`` adds the BUNDLE mid, as browsers do.
     """
 
     def __init__(self, sender: Any, encoder: OpusEncoder, fill: Fill, *,
-                 payload_type: int) -> None:
+                 payload_type: int, send: Callable[[bytes], None]) -> None:
         self.sender = sender
         self.encoder = encoder
         self.fill = fill
         self.payload_type = payload_type
+        self.send = send
         self.red_pt: int | None = None
         self.red_depth = 1
-        self.transport_cc = False
+        self.transport_cc_id: int | None = None
+        self.mid_id: int | None = None
         self.on_sent: Callable[[int, int, float], None] | None = None
+        self._ssrc: int = sender._ssrc
+        self._mid = str(getattr(sender, "_RTCRtpSender__mid", None) or "").encode()
         self._seq = random.randint(0, 0xFFFF)
         self._ts0 = random.randint(0, 0xFFFFFFFF)
         self._samples = 0
@@ -90,9 +93,6 @@ class AudioSender:
         self.bytes = 0
         self.errors = 0
         self._window: list[tuple[float, int]] = []  # (loop time, bytes), the last ~2 s
-        # aiortc's sender keeps these objects for its lifetime: look them up once
-        self._history: dict[int, RtpPacket] = self._mangled("rtp_history")
-        self._ext_map: Any = self._mangled("rtp_header_extensions_map")
 
     def bitrate_bps(self) -> float:
         """What went on the wire over the last ~2 s (RTP headers included, not UDP/IP)."""
@@ -101,10 +101,7 @@ class AudioSender:
         span = self._window[-1][0] - self._window[0][0]
         return 8.0 * sum(b for _, b in self._window[1:]) / span if span > 0 else 0.0
 
-    def _mangled(self, name: str) -> Any:
-        return getattr(self.sender, f"_RTCRtpSender__{name}")
-
-    async def tick(self) -> None:
+    def tick(self) -> None:
         """Produce, encode and send the next frame; never raises (a send error is counted)."""
         pcm = self.fill(self._samples, FRAME, wall_ms())
         self._samples += FRAME
@@ -123,20 +120,22 @@ class AudioSender:
             pt = self.red_pt
             self._recent.append((ts, payload))
             del self._recent[:-self.red_depth]
-        packet = RtpPacket(payload_type=pt, sequence_number=self._seq, timestamp=ts,
-                           ssrc=self.sender._ssrc, payload=body)
-        packet.marker = 1 if self.packets == 0 else 0
-        packet.extensions.mid = self._mangled("mid")
+        elements = []
+        if self.mid_id is not None and self._mid:
+            elements.append((self.mid_id, self._mid))
         tseq = None
-        if self.transport_cc:
+        if self.transport_cc_id is not None:
             tseq = self._tseq
-            packet.extensions.transport_sequence_number = tseq & 0xFFFF
-            self._tseq += 1
-        data = packet.serialize(self._ext_map)
+            elements.append((self.transport_cc_id, (tseq & 0xFFFF).to_bytes(2, "big")))
+        data = rtp.build(pt, self._seq, ts, self._ssrc, body, marker=self.packets == 0,
+                         extension_profile=0xBEDE if elements else None,
+                         extension=rtp.build_extensions(elements) if elements else b"")
         try:
-            await self.sender.transport._send_rtp(data)
+            self.send(data)
         except ConnectionError:
             return  # not connected yet, or gone: nothing to count
+        if tseq is not None:
+            self._tseq += 1
         self._seq = (self._seq + 1) & 0xFFFF
         self.packets += 1
         self.bytes += len(data)
@@ -146,8 +145,7 @@ class AudioSender:
             del self._window[:1]
         if tseq is not None and self.on_sent is not None:
             self.on_sent(tseq, len(data), now_ms)
-        # keep aiortc's sender state current: its SR, RTT and NACK handling read these
-        self._history[packet.sequence_number % HISTORY] = packet
+        # keep aiortc's sender state current: its sender reports (and so RTT) read these
         s = self.sender
         s._RTCRtpSender__ntp_timestamp = ntp_now()
         s._RTCRtpSender__rtp_timestamp = ts
