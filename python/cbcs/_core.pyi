@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Agc', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'Pacer', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
+__all__: list[str] = ['Agc', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'Pacer', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_build_extensions', 'rtp_find_extension', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
 class JitterDistribution:
     """
     Members:
@@ -475,6 +475,10 @@ def red_parse(payload: typing_extensions.Buffer) -> list[RedBlock] | None:
 def red_residual(loss_rate: typing.SupportsFloat | typing.SupportsIndex, mean_burst: typing.SupportsFloat | typing.SupportsIndex, depth: typing.SupportsInt | typing.SupportsIndex, spacing: typing.SupportsInt | typing.SupportsIndex) -> float:
     ...
 def rtp_build(payload_type: typing.SupportsInt | typing.SupportsIndex, sequence: typing.SupportsInt | typing.SupportsIndex, timestamp: typing.SupportsInt | typing.SupportsIndex, ssrc: typing.SupportsInt | typing.SupportsIndex, payload: typing_extensions.Buffer, marker: bool = False, csrcs: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], extension_profile: typing.SupportsInt | typing.SupportsIndex | None = None, extension: typing_extensions.Buffer = b'', padding: typing.SupportsInt | typing.SupportsIndex = 0) -> bytes:
+    ...
+def rtp_build_extensions(elements: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, bytes]]) -> bytes:
+    ...
+def rtp_find_extension(profile: typing.SupportsInt | typing.SupportsIndex, block: typing_extensions.Buffer, id: typing.SupportsInt | typing.SupportsIndex) -> bytes | None:
     ...
 def rtp_parse(data: typing_extensions.Buffer) -> RtpPacket | None:
     ...

@@ -199,3 +199,33 @@ def test_ulpfec_cannot_recover_two_losses() -> None:
     assert rtp.recover_ulpfec(rtp.build_ulpfec(packets), packets[2:], 1) is None
 
 
+
+
+# --- header extension elements (RFC 8285) --------------------------------------------------
+
+def test_transport_sequence_number_found_in_a_chrome_audio_extension_block() -> None:
+    # audio level (id 1), transport-cc (id 3) = 300, mid (id 4) = "0", padding
+    block = bytes([0x10, 0x8A, 0x31, 0x01, 0x2C, 0x40, ord("0"), 0x00])
+    assert rtp.find_extension(0xBEDE, block, 3) == (300).to_bytes(2, "big")
+    assert rtp.find_extension(0xBEDE, block, 4) == b"0"
+    assert rtp.find_extension(0xBEDE, block, 2) is None
+    assert rtp.find_extension(0xBEDE, block[:3], 3) is None  # cut inside the element
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 14), st.binary(min_size=1, max_size=16)),
+                max_size=6, unique_by=lambda e: e[0]))
+def test_extension_blocks_round_trip(elements: list[tuple[int, bytes]]) -> None:
+    block = rtp.build_extensions(elements)
+    assert len(block) % 4 == 0
+    for ext_id, data in elements:
+        assert rtp.find_extension(0xBEDE, block, ext_id) == data
+    packet = rtp.parse(rtp.build(111, 1, 2, 3, b"x", extension_profile=0xBEDE, extension=block))
+    assert packet is not None and packet.extension == block
+
+
+def test_extension_elements_the_one_byte_form_cannot_carry_are_refused() -> None:
+    with pytest.raises(ConfigError, match="ids 1..14"):
+        rtp.build_extensions([(15, b"x")])
+    with pytest.raises(ConfigError, match="1..16 bytes"):
+        rtp.build_extensions([(1, bytes(17))])
