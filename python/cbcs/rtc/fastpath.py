@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pylibsrtp
+from aiortc.rtcdtlstransport import State
 
 from cbcs.media import rtp
 from cbcs.rtc.media import mono_ms
@@ -43,6 +44,9 @@ class AudioFastPath:
         self.transport_cc_id = transport_cc_id
         self.undecryptable = 0   # failed SRTP authentication or replay check: dropped
         self.malformed = 0       # decrypted but not RTP
+        #: when set, the arrival time of the datagram being delivered (the kernel's, from
+        #: :mod:`cbcs.rtc.tickread`); otherwise arrival is now
+        self.arrival_ms: float | None = None
         self._connection = dtls.transport.iceGatherer._connection
 
     def datagram(self, data: bytes) -> bool:
@@ -54,7 +58,7 @@ class AudioFastPath:
         srtp = self.dtls._rx_srtp
         if srtp is None:
             return False
-        arrival_ms = mono_ms()
+        arrival_ms = self.arrival_ms if self.arrival_ms is not None else mono_ms()
         try:
             plain = srtp.unprotect(data)
         except pylibsrtp.Error:
@@ -81,12 +85,19 @@ class AudioFastPath:
         dtls = self.dtls
         srtp = dtls._tx_srtp
         pair = self._connection._nominated.get(1)
-        if srtp is None or pair is None or dtls.state != "connected":
+        if srtp is None or pair is None or dtls._state is not State.CONNECTED:
             raise ConnectionError("not connected")
         protected = srtp.protect_rtcp(data) if is_rtcp(data) else srtp.protect(data)
         pair.protocol.transport.sendto(protected, pair.remote_addr)
 
+    def set_arrival(self, arrival_ms: float | None) -> None:
+        self.arrival_ms = arrival_ms
+
+    def protocols(self) -> list[Any]:
+        """aioice's protocol (one per socket) of the ICE connection."""
+        return list(self._connection._protocols)
+
     def install(self) -> None:
         """Put the fast path in front of aiortc on every socket of the ICE connection."""
-        for protocol in self._connection._protocols:
+        for protocol in self.protocols():
             protocol.cbcs_media = self.datagram

@@ -16,6 +16,7 @@ from cbcs.media import quality
 from cbcs.rtc import markers as mk
 from cbcs.rtc.chromium import Browser
 from cbcs.rtc.peer import Peer, StockPeer
+from cbcs.rtc.relay import LinkRelay
 
 
 @dataclass
@@ -30,8 +31,8 @@ class CallResult:
     delivered: float = 0.0      # share of the uplink's audio played from real/recovered data
     concealed: float = 0.0      # share of the uplink's playout that was concealment
     #: server CPU per call, % of one core: process CPU time over wall time, minus the
-    #: benchmark's own work done in the same process (``cpu_emulator_pct``,
-    #: ``cpu_markers_pct``); ``cpu_total_pct`` is the whole process, nothing taken out
+    #: benchmark's own work done in the same process (``cpu_emulator_pct``: the link
+    #: relay's thread; ``cpu_markers_pct``); ``cpu_total_pct`` is the whole process
     cpu_pct: float = 0.0
     cpu_total_pct: float = 0.0
     cpu_emulator_pct: float = 0.0
@@ -82,18 +83,20 @@ class _TimedFill:
 
 async def measured_call(browser: Browser, path: str, profile: str, *, seconds: float,
                         warmup: float = 2.0, seed: int = 1, period_s: float = 0.5) -> CallResult:
-    """Run one call of ``seconds`` of markers after ``warmup`` seconds, return the figures."""
+    """Run one call of ``seconds`` of markers after ``warmup`` seconds, return the figures.
+
+    The emulated network is a :class:`LinkRelay` between the browser and the server (its own
+    thread), so the server's CPU figure holds only the server's work."""
     source = mk.MarkerTrackSource(period_s=period_s, first_s=warmup + 0.3)
-    impair = None if profile == "none" else profile
+    relay = LinkRelay(profile, seed) if profile != "none" else None
     cls = Peer if path == "cbcs" else StockPeer
     fill = _TimedFill(source)
-    peer = cls(impair=impair, seed=seed, ice_addresses=["127.0.0.1"], fill=fill,
-               loopback_only_remote=True)
+    peer = cls(seed=seed, ice_addresses=["127.0.0.1"], fill=fill, loopback_only_remote=True)
     await browser.new_call()
     try:
         offer = await browser.offer()
-        answer = await peer.answer(offer)
-        await browser.accept(answer)
+        answer = await peer.answer(relay.offer(offer) if relay else offer)
+        await browser.accept(relay.answer(answer) if relay else answer)
         await peer.wait_connected()
         count = int(seconds / period_s)
         await browser.schedule_markers(count, period_s, mk.BURST_S, list(mk.FREQS), warmup)
@@ -101,11 +104,11 @@ async def measured_call(browser: Browser, path: str, profile: str, *, seconds: f
         peer.recorder.times.clear()
         await asyncio.sleep(warmup * 0.5)
         peer.start_cpu_window()
-        emu0, fill0 = _emulator_cpu_s(peer), fill.cpu_s
+        emu0, fill0 = _network_cpu_s(relay), fill.cpu_s
         rx0 = _rx_snapshot(peer)
         await asyncio.sleep(warmup * 0.5 + seconds + 1.5)
         cpu_s, wall_s = peer.cpu_seconds()
-        emu_s, fill_s = _emulator_cpu_s(peer) - emu0, fill.cpu_s - fill0
+        emu_s, fill_s = _network_cpu_s(relay) - emu0, fill.cpu_s - fill0
         rx1 = _rx_snapshot(peer)
         offset = await browser.wall_offset_ms()
         sent = [mk.Marker(int(m["i"]), float(m["f"]), float(m["wall_ms"]) - offset)
@@ -133,10 +136,12 @@ async def measured_call(browser: Browser, path: str, profile: str, *, seconds: f
         return result
     finally:
         await peer.close()
+        if relay is not None:
+            relay.close()
 
 
-def _emulator_cpu_s(peer: Peer | StockPeer) -> float:
-    return peer.impairment.cpu_s if peer.impairment is not None else 0.0
+def _network_cpu_s(relay: LinkRelay | None) -> float:
+    return relay.cpu_s if relay is not None else 0.0
 
 
 def _rx_snapshot(peer: Peer | StockPeer) -> dict[str, int]:

@@ -107,7 +107,7 @@ class OpusEncoder:
                                   self._out, _MAX_PACKET)
         if n < 0:
             raise ConfigError(f"opus encode: libopus error {n}")
-        return self._out.raw[:n]
+        return ctypes.string_at(self._out, n)
 
     def __del__(self) -> None:
         enc = getattr(self, "_enc", None)

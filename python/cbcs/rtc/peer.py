@@ -34,6 +34,7 @@ from cbcs.rtc.opus import OpusEncoder
 from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
 from cbcs.rtc.send import AudioSender, IdleAudioTrack
 from cbcs.rtc.stats import CallStats
+from cbcs.rtc.tickread import TickReader
 
 log = logging.getLogger("cbcs.rtc")
 
@@ -234,6 +235,7 @@ class Peer(_BasePeer):
         self.fastpath: AudioFastPath | None = None
         self._on_audio: AudioHandler | None = None
         self._clock: asyncio.TimerHandle | None = None
+        self._reader: TickReader | None = None
 
     # -- setup ---------------------------------------------------------------------------
     def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
@@ -330,6 +332,11 @@ class Peer(_BasePeer):
                                       transport_cc_id=self.offer.transport_cc_id)
         self.fastpath.install()
         self.core.append("fast-path:srtp+rtp")
+        if self.impairment is None:
+            # (an in-process impairment needs each datagram's real arrival instant)
+            self._reader = TickReader.attach(self.fastpath.protocols(), self.fastpath.set_arrival)
+            if self._reader is not None:
+                self.core.append("receive:read-per-tick")
         loop = asyncio.get_running_loop()
         self._clock_t0, self._clock_k = loop.time(), 0
         self._clock = loop.call_at(self._clock_t0, self._media_tick)
@@ -347,6 +354,8 @@ class Peer(_BasePeer):
         self._clock_k += 1
         k = self._clock_k
         try:
+            if self._reader is not None:
+                self._reader.drain()
             now_ms, wall = mono_ms(), wall_ms()
             if self.rx is not None:
                 # an audio device pulling 20 ms plays the second half 10 ms later

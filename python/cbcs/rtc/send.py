@@ -93,6 +93,8 @@ class AudioSender:
         self.bytes = 0
         self.errors = 0
         self._window: list[tuple[float, int]] = []  # (loop time, bytes), the last ~2 s
+        self._ext_key: tuple[int | None, int | None] | None = None
+        self._ext_head = self._ext_tail = self._ext_block = b""
 
     def bitrate_bps(self) -> float:
         """What went on the wire over the last ~2 s (RTP headers included, not UDP/IP)."""
@@ -100,6 +102,24 @@ class AudioSender:
             return 0.0
         span = self._window[-1][0] - self._window[0][0]
         return 8.0 * sum(b for _, b in self._window[1:]) / span if span > 0 else 0.0
+
+    def _extensions(self, tseq: int) -> bytes:
+        """The header extension block: built once, then only the two bytes of the
+        transport-wide sequence number (the last element) change per packet."""
+        key = (self.mid_id, self.transport_cc_id)
+        if key != self._ext_key:
+            elements = []
+            if self.mid_id is not None and self._mid:
+                elements.append((self.mid_id, self._mid))
+            if self.transport_cc_id is not None:
+                elements.append((self.transport_cc_id, b"\0\0"))
+            block = rtp.build_extensions(elements) if elements else b""
+            at = sum(1 + len(d) for _, d in elements) - 2  # where the sequence number goes
+            self._ext_key, self._ext_head, self._ext_tail = key, block[:at], block[at + 2:]
+            self._ext_block = block
+        if self.transport_cc_id is None:
+            return self._ext_block
+        return self._ext_head + (tseq & 0xFFFF).to_bytes(2, "big") + self._ext_tail
 
     def tick(self) -> None:
         """Produce, encode and send the next frame; never raises (a send error is counted)."""
@@ -120,16 +140,12 @@ class AudioSender:
             pt = self.red_pt
             self._recent.append((ts, payload))
             del self._recent[:-self.red_depth]
-        elements = []
-        if self.mid_id is not None and self._mid:
-            elements.append((self.mid_id, self._mid))
         tseq = None
+        extension = self._extensions(self._tseq)
         if self.transport_cc_id is not None:
             tseq = self._tseq
-            elements.append((self.transport_cc_id, (tseq & 0xFFFF).to_bytes(2, "big")))
         data = rtp.build(pt, self._seq, ts, self._ssrc, body, marker=self.packets == 0,
-                         extension_profile=0xBEDE if elements else None,
-                         extension=rtp.build_extensions(elements) if elements else b"")
+                         extension_profile=0xBEDE if extension else None, extension=extension)
         try:
             self.send(data)
         except ConnectionError:
