@@ -20,7 +20,6 @@ import selectors
 import socket
 import threading
 import time
-from typing import Any
 
 from cbcs.media import netsim
 from cbcs.rtc.impair import UDP_OVERHEAD, DirectionStats, _Fifo
@@ -104,7 +103,7 @@ class LinkRelay:
         # (arrival s, order, socket to send from, destination, datagram)
         due: list[tuple[float, int, socket.socket, tuple[str, int], bytes]] = []
         order = itertools.count()
-        routes: dict[Any, tuple[netsim.Link, _Fifo, DirectionStats, socket.socket,
+        routes: dict[socket.socket, tuple[netsim.Link, _Fifo, DirectionStats, socket.socket,
                                 tuple[str, int]]] = {
             self._browser_side: (self.to_server, _Fifo(self.to_server.params.reorder),
                                  self.stats["to_server"], self._server_side, self._server),
@@ -118,10 +117,12 @@ class LinkRelay:
             while not self._stop.is_set():
                 timeout = max(0.0, due[0][0] - time.monotonic()) if due else 0.05
                 for key, _ in sel.select(min(timeout, 0.05)):
-                    link, fifo, stats, out, dest = routes[key.fileobj]
+                    sock = key.fileobj
+                    assert isinstance(sock, socket.socket)
+                    link, fifo, stats, out, dest = routes[sock]
                     while True:
                         try:
-                            data = key.fileobj.recv(4096)
+                            data = sock.recv(4096)
                         except (BlockingIOError, InterruptedError):
                             break
                         except OSError:
