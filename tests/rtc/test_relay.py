@@ -46,12 +46,12 @@ def test_each_side_sees_the_other_at_the_relay_with_the_links_delay() -> None:
         down_ms = (time.monotonic() - t0) * 1000
         assert data == b"down" and addr[1] == server_at
         assert 80 <= up_ms < 200 and 80 <= down_ms < 200
-        assert relay.stats["to_server"].delivered == relay.stats["to_browser"].delivered == 1
+        assert relay.cpu_s() > 0.0
     finally:
         relay.close()
         browser.close()
         server.close()
-    assert relay.cpu_s > 0.0
+    assert relay.stats["to_server"]["delivered"] == 1
 
 
 def test_an_offer_without_a_loopback_candidate_is_refused() -> None:
