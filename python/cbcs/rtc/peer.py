@@ -358,9 +358,11 @@ class Peer(_BasePeer):
                 self._reader.drain()
             now_ms, wall = mono_ms(), wall_ms()
             if self.rx is not None:
-                # an audio device pulling 20 ms plays the second half 10 ms later
+                # an audio device pulling 20 ms plays the second half 10 ms later; the
+                # buffer is told so, or it would see its delay jump by 10 ms every block
+                # and time-stretch back and forth
                 self.rx.play_block(now_ms, wall)
-                self.rx.play_block(now_ms, wall + 10.0)
+                self.rx.play_block(now_ms + 10.0, wall + 10.0)
             if self.audio_sender is not None:
                 self.audio_sender.tick()
             if self.feedback is not None:
