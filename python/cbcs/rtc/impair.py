@@ -9,7 +9,6 @@ loopback sees the profile's delay, jitter, loss and bottleneck.
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,12 +55,6 @@ class Impairment:
 
     ``Impairment("latam-3g", seed=1)``: the send direction uses ``seed``, the receive
     direction ``seed + 1``, so the two draw independently as DESIGN.md asks.
-
-    ``cpu_s`` is the process CPU time spent deciding the fate of each datagram (the link
-    model and scheduling its delivery): the emulated network's work, not the peer's, which
-    a benchmark may take out of the peer's CPU figure. What it does not hold stays in the
-    peer's figure: the event-loop wake-ups at the delivery times, and the real
-    ``sendto``/receive handling of each datagram.
     """
 
     profile: str | netsim.LinkParams
@@ -70,7 +63,6 @@ class Impairment:
     inbound: netsim.Link = field(init=False)
     out_stats: DirectionStats = field(default_factory=DirectionStats)
     in_stats: DirectionStats = field(default_factory=DirectionStats)
-    cpu_s: float = 0.0
 
     def __post_init__(self) -> None:
         self.outbound = netsim.Link(self.profile, seed=self.seed)
@@ -85,13 +77,12 @@ class Impairment:
         loop = asyncio.get_running_loop()
         protocol.transport = _ImpairedTransport(protocol.transport, self.outbound,
                                                 self.out_stats, loop,
-                                                _Fifo(self.outbound.params.reorder), self)
+                                                _Fifo(self.outbound.params.reorder))
         deliver = protocol.datagram_received  # bound method of the real protocol
         link, stats = self.inbound, self.in_stats
         fifo = _Fifo(link.params.reorder)
 
         def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
-            cpu0 = time.process_time()
             stats.sent += 1
             stats.bytes_sent += len(data)
             now_ms = mono_ms()
@@ -101,7 +92,6 @@ class Impairment:
             else:
                 stats.delivered += 1
                 loop.call_at(fifo.at(arrival) / 1000.0, deliver, data, addr)
-            self.cpu_s += time.process_time() - cpu0
 
         protocol.datagram_received = datagram_received
 
@@ -110,17 +100,14 @@ class _ImpairedTransport:
     """Stands in for an ``asyncio.DatagramTransport``; ``sendto`` goes through a Link."""
 
     def __init__(self, inner: asyncio.DatagramTransport, link: netsim.Link,
-                 stats: DirectionStats, loop: asyncio.AbstractEventLoop, fifo: _Fifo,
-                 owner: Impairment) -> None:
+                 stats: DirectionStats, loop: asyncio.AbstractEventLoop, fifo: _Fifo) -> None:
         self._inner = inner
-        self._owner = owner
         self._fifo = fifo
         self._link = link
         self._stats = stats
         self._loop = loop
 
     def sendto(self, data: bytes, addr: Any = None) -> None:
-        cpu0 = time.process_time()
         self._stats.sent += 1
         self._stats.bytes_sent += len(data)
         arrival = self._link.send(mono_ms(), len(data) + UDP_OVERHEAD)
@@ -130,7 +117,6 @@ class _ImpairedTransport:
             self._stats.delivered += 1
             self._loop.call_at(self._fifo.at(arrival) / 1000.0, self._send_now, bytes(data),
                                addr)
-        self._owner.cpu_s += time.process_time() - cpu0
 
     def _send_now(self, data: bytes, addr: Any) -> None:
         if not self._inner.is_closing():

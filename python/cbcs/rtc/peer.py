@@ -235,6 +235,7 @@ class Peer(_BasePeer):
         self.fastpath: AudioFastPath | None = None
         self._on_audio: AudioHandler | None = None
         self._clock: asyncio.TimerHandle | None = None
+        self._clock_t0, self._clock_k = 0.0, 0
         self._reader: TickReader | None = None
 
     # -- setup ---------------------------------------------------------------------------
@@ -273,7 +274,8 @@ class Peer(_BasePeer):
         self._on_audio = on_audio
 
         async def handle_rtp(packet: Any, arrival_time_ms: int) -> None:
-            # what reaches aiortc's router for this receiver (before the fast path is in)
+            # aiortc's own receive pipeline stays out: what its router would still hand this
+            # receiver (nothing while the fast path takes our audio) goes our way too
             on_audio(packet.sequence_number, packet.timestamp, packet.payload_type,
                      packet.ssrc, packet.payload, packet.extensions.transport_sequence_number,
                      mono_ms())
