@@ -25,7 +25,7 @@ std::optional<std::span<const uint8_t>> FindExtension(uint16_t profile,
     if (one_byte) {
       element_id = first >> 4;
       if (element_id == 15) return std::nullopt;  // the rest of the block is not to be read
-      length = std::size_t{first & 0x0F} + 1;
+      length = static_cast<std::size_t>(first & 0x0F) + 1;
       pos += 1;
     } else {
       if (pos + 2 > block.size()) return std::nullopt;
