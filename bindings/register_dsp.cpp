@@ -58,6 +58,18 @@ void CheckOut(const py::array& in, const py::array& out, const char* what) {
   }
 }
 
+// Frames in `samples` for a processor of `hop` samples per frame; `probabilities` must hold one
+// float32 per frame.
+std::size_t CheckProbabilities(const py::array& samples, std::size_t hop,
+                               const py::array_t<float>& probabilities) {
+  const std::size_t frames = static_cast<std::size_t>(samples.shape(0)) / hop;
+  if (probabilities.ndim() != 1 || static_cast<std::size_t>(probabilities.shape(0)) != frames) {
+    RaiseFrameError("probabilities: expected float32[" + std::to_string(frames) + "], got " +
+                    Describe(probabilities));
+  }
+  return frames;
+}
+
 void RegisterDenoiser(py::module_& m) {
   py::class_<dsp::Denoiser>(m, "Denoiser", "Causal noise suppressor on 10 ms frames (see cbcs.media.Denoiser).")
       .def(py::init([](int sample_rate, float suppression_db, bool allow_simd, const py::bytes& model) {
@@ -122,11 +134,7 @@ void RegisterDenoiser(py::module_& m) {
             const int kind = CheckAudio(samples, "samples", 0);
             CheckOut(samples, out, "out");
             const std::size_t hop = self.FrameSamples();
-            const std::size_t frames = static_cast<std::size_t>(samples.shape(0)) / hop;
-            if (probabilities.ndim() != 1 || static_cast<std::size_t>(probabilities.shape(0)) != frames) {
-              RaiseFrameError("probabilities: expected float32[" + std::to_string(frames) + "], got " +
-                              Describe(probabilities));
-            }
+            const std::size_t frames = CheckProbabilities(samples, hop, probabilities);
             float* prob = probabilities.mutable_data();
             const void* src = samples.data();
             void* dst = out.mutable_data();
@@ -208,11 +216,7 @@ void RegisterVad(py::module_& m) {
           [](dsp::Vad& self, const py::array& samples, py::array_t<float>& probabilities) {
             const int kind = CheckAudio(samples, "samples", 0);
             const std::size_t hop = self.FrameSamples();
-            const std::size_t frames = static_cast<std::size_t>(samples.shape(0)) / hop;
-            if (probabilities.ndim() != 1 || static_cast<std::size_t>(probabilities.shape(0)) != frames) {
-              RaiseFrameError("probabilities: expected float32[" + std::to_string(frames) + "], got " +
-                              Describe(probabilities));
-            }
+            const std::size_t frames = CheckProbabilities(samples, hop, probabilities);
             float* prob = probabilities.mutable_data();
             const void* src = samples.data();
             py::gil_scoped_release release;

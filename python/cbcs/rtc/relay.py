@@ -33,11 +33,18 @@ LOOPBACK = "127.0.0.1"
 Address = tuple[str, int]
 
 
+def _loopback_host(line: str) -> list[str] | None:
+    """The fields of an ``a=candidate`` line for a UDP host candidate on 127.0.0.1."""
+    parts = line.split()
+    if line.startswith("a=candidate:") and len(parts) >= 8 and parts[2].lower() == "udp" \
+            and parts[4] == LOOPBACK and parts[7] == "host":
+        return parts
+    return None
+
+
 def _first_candidate(sdp: str) -> Address | None:
     for line in sdp.splitlines():
-        parts = line.split()
-        if line.startswith("a=candidate:") and len(parts) >= 8 and parts[2].lower() == "udp" \
-                and parts[4] == LOOPBACK and parts[7] == "host":
+        if parts := _loopback_host(line):
             return parts[4], int(parts[5])
     return None
 
@@ -47,9 +54,8 @@ def _readdress(sdp: str, port: int) -> str:
     out, kept = [], False
     for line in sdp.splitlines():
         if line.startswith("a=candidate:"):
-            parts = line.split()
-            if kept or len(parts) < 8 or parts[2].lower() != "udp" or parts[4] != LOOPBACK \
-                    or parts[7] != "host":
+            parts = _loopback_host(line)
+            if kept or parts is None:
                 continue
             parts[5] = str(port)
             line, kept = " ".join(parts), True
@@ -68,7 +74,6 @@ class LinkRelay:
     """
 
     def __init__(self, profile: str | netsim.LinkParams, seed: int = 0) -> None:
-        self.profile = profile
         params = netsim.profile(profile) if isinstance(profile, str) else profile
         self.stats: dict[str, dict[str, int]] = {}
         self._process = subprocess.Popen(

@@ -11,7 +11,6 @@ tick as before; STUN and DTLS answers wait at most one tick.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import struct
 import time
@@ -32,9 +31,8 @@ class TickReader:
     what arrived to each socket's protocol, telling ``set_arrival`` the kernel's arrival time
     (in :func:`cbcs.rtc.media.mono_ms` terms) before each datagram and None after the last."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, sockets: Sequence[tuple[socket.socket, Any]],
+    def __init__(self, sockets: Sequence[tuple[socket.socket, Any]],
                  set_arrival: Callable[[float | None], None]) -> None:
-        self._loop = loop
         self._sockets = list(sockets)
         self._set_arrival = set_arrival
         self.datagrams = 0
@@ -44,7 +42,6 @@ class TickReader:
                set_arrival: Callable[[float | None], None]) -> TickReader | None:
         """Attach to aioice ``StunProtocol`` objects; None (nothing changed) when a transport
         is not asyncio's own selector transport (uvloop) or the kernel has no timestamps."""
-        loop = asyncio.get_running_loop()
         sockets = []
         for protocol in protocols:
             sock = getattr(protocol.transport, "_sock", None)  # asyncio's datagram transport
@@ -58,7 +55,7 @@ class TickReader:
             return None
         for _, protocol in sockets:
             protocol.transport.pause_reading()  # the loop stops polling; we read
-        return cls(loop, sockets, set_arrival)
+        return cls(sockets, set_arrival)
 
     def drain(self) -> None:
         """Deliver every datagram waiting on the sockets (at most MAX_PER_TICK each)."""
