@@ -26,7 +26,6 @@ Denoiser::Denoiser(const DenoiserConfig& config)
                : throw ConfigError("sample_rate: expected one of 16000, 48000, got " +
                                    std::to_string(config.sample_rate))),
       noise_(bins_),
-      periodicity_(config.sample_rate, config.allow_simd),
       gain_rule_(bins_, SpectralGainConfig{}) {
   if (!(config.suppression_db >= 0.0f && config.suppression_db <= 60.0f)) {
     throw ConfigError("suppression_db: expected a value in 0..60, got " + std::to_string(config.suppression_db));
@@ -73,7 +72,6 @@ void Denoiser::SetSuppressionDb(float db) noexcept {
 
 void Denoiser::Reset() noexcept {
   noise_.Reset();
-  periodicity_.Reset();
   gain_rule_.Reset();
   std::fill(analysis_.begin(), analysis_.end(), 0.0f);
   std::fill(overlap_.begin(), overlap_.end(), 0.0f);
@@ -120,7 +118,6 @@ void Denoiser::ProcessFrame(const float* in, float* out) noexcept {
   for (std::size_t b = 0; b < BandLayout::kBands; ++b) {
     features_[BandLayout::kBands + b] = std::log10(band_energy_[b] + 1e-10f);
   }
-  features_[2 * BandLayout::kBands] = periodicity_.Push(std::span<const float>(in, hop_));
 
   if (model_) {
     model_->Run(features_, model_out_);

@@ -31,7 +31,7 @@ AudioT = TypeVar("AudioT", np.float32, np.int16)
 #: The learned band-gain model shipped with cbcs (trained by tools/train_denoise_model.py
 #: on Debian-shipped and synthesised audio, never on the evaluation clips) and its digest.
 MODEL_FILE = "denoise_gru.bin"
-MODEL_SHA256 = "0d7bac31c9203a4005a7b5d165f9eb9da542e0cf36b10e509d54b2ff0d1dab40"
+MODEL_SHA256 = "1a7f89d8325ff309b955b8cff21d19ccf37a08bb77bc05c1a3f68c374e733ad5"
 
 
 @lru_cache(maxsize=1)
@@ -54,9 +54,8 @@ class Denoiser:
         sample_rate: 16000 or 48000.
         suppression_db: attenuation applied where only noise is present, 0 to 60 dB.
             Lower keeps more of the background, higher removes more of it.
-        method: ``"hybrid"`` (default): a small GRU shipped with cbcs turns band energies,
-            the tracked noise and how periodic the input is at speech pitch into band
-            gains and the speech probability;
+        method: ``"hybrid"`` (default): a small GRU shipped with cbcs turns band energies
+            and the tracked noise into band gains and the speech probability;
             ``"statistical"``: OM-LSA gains with speech-presence noise tracking only.
     """
 

@@ -13,7 +13,6 @@
 #include "cbcs/dsp/GainModel.hpp"
 #include "cbcs/dsp/Kernels.hpp"
 #include "cbcs/dsp/NoiseEstimator.hpp"
-#include "cbcs/dsp/Periodicity.hpp"
 #include "cbcs/dsp/SpectralGain.hpp"
 
 namespace cbcs::dsp {
@@ -30,8 +29,7 @@ enum class FrameStatus : int { kOk = 0, kWrongSize = 1 };
 
 // 20 ms sqrt-Hann analysis/synthesis windows at 50 % overlap (delay: one 10 ms frame),
 // noise tracked by NoiseEstimator. Gains: with a model, a small GRU turns band energies of
-// the frame and of the tracked noise, and the frame's Periodicity, into 22 band gains
-// (0-8 kHz) and a speech probability,
+// the frame and of the tracked noise into 22 band gains (0-8 kHz) and a speech probability,
 // refined per bin by the OM-LSA rule of SpectralGain; above 8 kHz (48 kHz streams) and
 // without a model, the OM-LSA rule alone. All
 // buffers are sized in the constructor; Process() allocates nothing and never throws.
@@ -49,11 +47,10 @@ class Denoiser {
   float SpeechProbability() const noexcept { return speech_probability_; }
   const char* KernelName() const noexcept { return kernels_->name; }
 
-  static constexpr std::size_t kFeatures = 2 * BandLayout::kBands + 1;
+  static constexpr std::size_t kFeatures = 2 * BandLayout::kBands;
   static constexpr std::size_t kModelOutputs = BandLayout::kBands + 1;
   bool HasModel() const noexcept { return model_ != nullptr; }
-  // Model inputs of the last frame: log10 band energies of the frame, then of the noise,
-  // then the frame's periodicity (0..1).
+  // Model inputs of the last frame: log10 band energies of the frame, then of the noise.
   std::span<const float> Features() const noexcept { return features_; }
 
   FrameStatus Process(std::span<const float> in, std::span<float> out) noexcept;
@@ -70,7 +67,6 @@ class Denoiser {
   const Kernels* kernels_;
   Fft fft_;
   NoiseEstimator noise_;
-  Periodicity periodicity_;
   SpectralGain gain_rule_;
   std::vector<float> window_;
   std::vector<float> analysis_;   // last 2 hops of input
