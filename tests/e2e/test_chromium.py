@@ -49,6 +49,13 @@ def test_chromium_call_both_ways_within_budget(profile: str) -> None:
     server = s["server"]
     assert isinstance(server, dict) and server["packets_received"] > 150
     assert server["send_bitrate_bps"] > 10_000  # our own send path is on the wire
+    # RED toward Chrome follows the loss Chrome reports: one copy on a clean link, deep
+    # copies where bursts of loss are common
+    link = netsim.profile(profile)
+    if link.loss_rate == 0:
+        assert server["red_depth"] == 1, server
+    elif link.loss_rate >= 0.05:
+        assert server["red_depth"] >= 4, server
 
 
 def test_chromium_offer_is_answered_with_fec_and_loopback_only() -> None:

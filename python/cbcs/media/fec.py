@@ -38,7 +38,7 @@ from cbcs.errors import CbcsError
 __all__ = [
     "FecGroupDecoder", "FecGroupEncoder", "Frame", "NackGenerator", "ProtectionDecision",
     "RedEncoder", "RedReceiver", "ReedSolomon", "RetransmissionHistory", "TooManyLossesError",
-    "available_kernels", "decide_protection",
+    "available_kernels", "decide_protection", "red_residual",
 ]
 
 
@@ -142,6 +142,13 @@ class ProtectionDecision:
     added_delay_ms: float
     predicted_residual: float
     overhead: float
+
+
+def red_residual(loss_rate: float, mean_burst: float, depth: int, spacing: int = 1) -> float:
+    """Share of frames RED with ``depth`` copies, ``spacing`` packets apart, leaves lost on
+    a Gilbert-Elliott link with this loss rate and mean burst length (the model of
+    :func:`decide_protection`)."""
+    return float(_core.red_residual(float(loss_rate), float(mean_burst), int(depth), int(spacing)))
 
 
 def decide_protection(

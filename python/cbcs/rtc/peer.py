@@ -23,7 +23,8 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
 from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket
 
-from cbcs.media import Denoiser, FeedbackGenerator, JitterBuffer, SendSideBwe, netsim
+from cbcs.media import Denoiser, FeedbackGenerator, JitterBuffer, SendSideBwe, TransportFeedback, netsim
+from cbcs.rtc import protection
 from cbcs.rtc import sdp as sdpmod
 from cbcs.rtc.fastpath import AudioFastPath, AudioHandler
 from cbcs.rtc.ice import configure_ice, dropped_datagrams, keep_candidates
@@ -40,6 +41,10 @@ log = logging.getLogger("cbcs.rtc")
 
 #: The media clock's period: one Opus frame.
 TICK_S = 0.020
+#: Most the jitter buffer may hold above the fast packets' delay. Mouth-to-ear is about the
+#: link's base delay + this + 45 ms of capture, codec and playout, so even on a 200 ms link
+#: it stays inside the 600 ms budget; packets later than that are concealed instead.
+MAX_BUFFER_MS = 300
 
 
 class _BasePeer:
@@ -207,7 +212,9 @@ class Peer(_BasePeer):
     pieces the call runs through are listed in ``core``: the jitter buffer (receive), RED
     (both ways, when the offer has it), transport-wide feedback and the send-side
     estimator setting the Opus bitrate (when the offer has transport-cc), and the
-    denoiser when ``denoise=True``.
+    denoiser when ``denoise=True``. ``red_depth=None`` (default) sizes the RED copies we
+    send from the loss the remote's transport feedback reports (:mod:`cbcs.rtc.protection`);
+    a number fixes it.
     """
 
     media_path = "cbcs"
@@ -215,14 +222,16 @@ class Peer(_BasePeer):
     def __init__(self, *, impair: str | netsim.LinkParams | None = None, seed: int = 0,
                  ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
                  loopback_only_remote: bool = False, start_bitrate_bps: int = 32000,
-                 denoise: bool = False, red_depth: int = 2, video: bool = False) -> None:
+                 denoise: bool = False, red_depth: int | None = None, video: bool = False) -> None:
         super().__init__(impair=impair, seed=seed, ice_addresses=ice_addresses, fill=fill,
                          loopback_only_remote=loopback_only_remote, video=video)
         self.opus = OpusEncoder(start_bitrate_bps)
         self.track = IdleAudioTrack()  # parks aiortc's send loop: AudioSender sends
         self.audio_sender: AudioSender | None = None
         self.denoise = denoise
-        self.red_depth = red_depth
+        self.adaptive_red = red_depth is None
+        self.red_depth = protection.START_DEPTH if red_depth is None else red_depth
+        self.sent_loss = protection.LossRuns()  # our packets, as the remote's feedback reports
         self.rx: JitterBufferReceiver | None = None
         self.offer = sdpmod.AudioOffer()
         self.core: list[str] = []
@@ -253,7 +262,7 @@ class Peer(_BasePeer):
         denoiser = _make_denoiser() if self.denoise else None
         if denoiser is not None:
             self.core.append("receive:denoise")
-        self.rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000),
+        self.rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000, max_delay_ms=MAX_BUFFER_MS),
                                        lambda pcm, kind, wall: self.recorder.add(pcm, wall),
                                        denoiser=denoiser)
         self.core.append("receive:jitter-buffer+opus-fec")
@@ -303,7 +312,7 @@ class Peer(_BasePeer):
             # aiortc's router only passes payload types it negotiated itself
             dtls._rtp_router.payload_type_table.setdefault(self.offer.red_pt, set()).add(
                 transceiver.receiver)
-            self.core.append(f"red:{self.red_depth}")
+            self.core.append("red:adaptive" if self.adaptive_red else f"red:{self.red_depth}")
         if tcc:
             ext = RTCRtpParameters(headerExtensions=[RTCRtpHeaderExtensionParameters(
                 id=int(self.offer.transport_cc_id or 0), uri=sdpmod.TRANSPORT_CC_URI)])
@@ -315,13 +324,15 @@ class Peer(_BasePeer):
                 self.audio_sender.transport_cc_id = self.offer.transport_cc_id
                 self.audio_sender.on_sent = self.bwe.on_packet_sent
             original_rtcp_data = dtls._handle_rtcp_data
-            bwe = self.bwe
+            bwe, sent_loss = self.bwe, self.sent_loss
 
             async def handle_rtcp_data(data: bytes) -> None:
                 now_ms = mono_ms()
                 for chunk in _rtcp_packets(data):
                     if chunk[1] == 205 and chunk[0] & 0x1F == 15:
-                        bwe.on_transport_feedback(chunk, now_ms)
+                        if bwe.on_transport_feedback(chunk, now_ms):
+                            feedback = TransportFeedback.parse(chunk)
+                            sent_loss.add(arrival is not None for _, arrival in feedback.packets)
                 await original_rtcp_data(data)
 
             dtls._handle_rtcp_data = handle_rtcp_data
@@ -371,6 +382,8 @@ class Peer(_BasePeer):
                 for packet in self.feedback.poll(now_ms):
                     self._send_rtcp(_with_media_ssrc(packet, self._remote_ssrc))
             if self.bwe is not None and k % 5 == 0:
+                if k % 50 == 0:
+                    self._adapt_red()
                 self.bwe.process(now_ms)
                 self._apply_target(self.bwe.target_bps)
         except Exception:  # one bad tick must not stop the call's clock
@@ -382,6 +395,16 @@ class Peer(_BasePeer):
             self._clock_t0, self._clock_k = loop.time(), 0
             due = self._clock_t0 + TICK_S
         self._clock = loop.call_at(due, self._media_tick)
+
+    def _adapt_red(self) -> None:
+        """Once a second: the RED depth for the loss our packets meet on the way out."""
+        sender = self.audio_sender
+        if not self.adaptive_red or sender is None or sender.red_pt is None:
+            return
+        if self.sent_loss.seen >= 100:  # 2 s of feedback before trusting the figures
+            self.red_depth = protection.red_depth_for(self.sent_loss.loss_rate,
+                                                      self.sent_loss.mean_burst)
+            sender.red_depth = self.red_depth
 
     def _apply_target(self, target_bps: float) -> None:
         """Share the estimated capacity between Opus and what rides along with it: RTP/UDP/
@@ -446,6 +469,9 @@ class Peer(_BasePeer):
         st.opus_bitrate_bps = self.opus.bitrate_bps
         if self.bwe is not None:
             st.estimated_bandwidth_bps = self.bwe.target_bps
+            st.sent_loss_pct = 100.0 * self.sent_loss.loss_rate
+        if self.audio_sender is not None and self.audio_sender.red_pt is not None:
+            st.red_depth = self.red_depth
         rx = self.rx
         if rx is not None:
             c = rx.counters

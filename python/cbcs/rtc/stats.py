@@ -36,6 +36,8 @@ class CallStats:
     send_bitrate_bps: float = 0.0
     estimated_bandwidth_bps: float | None = None
     opus_bitrate_bps: int | None = None
+    red_depth: int | None = None        #: earlier frames in each RED packet we send
+    sent_loss_pct: float | None = None  #: our packets lost on the way, per the remote's feedback
     malformed_packets: int = 0
     mos: float | None = None
     #: what the emulated link did per direction (netsim counters), when impaired
