@@ -59,3 +59,14 @@ def test_chosen_depth_recovers_what_the_model_promises(loss: float, burst: float
         assert residual <= 0.0125
     else:
         assert residual < loss / 2
+
+
+def test_peer_takes_a_fixed_depth_or_adapts() -> None:
+    from cbcs.errors import ConfigError
+    from cbcs.rtc import Peer
+
+    assert Peer().adaptive_red
+    fixed = Peer(red_depth=3)
+    assert not fixed.adaptive_red and fixed.red_depth == 3
+    with pytest.raises(ConfigError, match="red_depth: expected None or 1..5, got 0"):
+        Peer(red_depth=0)

@@ -23,7 +23,9 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
 from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket
 
-from cbcs.media import Denoiser, FeedbackGenerator, JitterBuffer, SendSideBwe, TransportFeedback, netsim
+from cbcs.errors import ConfigError
+from cbcs.media import (Denoiser, FeedbackGenerator, JitterBuffer, SendSideBwe, TransportFeedback,
+                        netsim)
 from cbcs.rtc import protection
 from cbcs.rtc import sdp as sdpmod
 from cbcs.rtc.fastpath import AudioFastPath, AudioHandler
@@ -229,6 +231,8 @@ class Peer(_BasePeer):
         self.track = IdleAudioTrack()  # parks aiortc's send loop: AudioSender sends
         self.audio_sender: AudioSender | None = None
         self.denoise = denoise
+        if red_depth is not None and not 1 <= red_depth <= protection.MAX_DEPTH:
+            raise ConfigError(f"red_depth: expected None or 1..{protection.MAX_DEPTH}, got {red_depth}")
         self.adaptive_red = red_depth is None
         self.red_depth = protection.START_DEPTH if red_depth is None else red_depth
         self.sent_loss = protection.LossRuns()  # our packets, as the remote's feedback reports
