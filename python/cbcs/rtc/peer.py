@@ -385,9 +385,9 @@ class Peer(_BasePeer):
             if self.feedback is not None:
                 for packet in self.feedback.poll(now_ms):
                     self._send_rtcp(_with_media_ssrc(packet, self._remote_ssrc))
+            if k % 50 == 0:
+                self._adapt_red()
             if self.bwe is not None and k % 5 == 0:
-                if k % 50 == 0:
-                    self._adapt_red()
                 self.bwe.process(now_ms)
                 self._apply_target(self.bwe.target_bps)
         except Exception:  # one bad tick must not stop the call's clock
