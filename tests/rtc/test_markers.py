@@ -8,12 +8,14 @@ import pytest
 from cbcs.rtc import markers as mk
 
 
-def received(delays_ms: list[float | None], *, noise: float = 0.0, gap_ms: float = 0.0
-             ) -> tuple[list[mk.Marker], np.ndarray, np.ndarray]:
+def received(delays_ms: list[float | None], *, noise: float = 0.0, gap_ms: float = 0.0,
+             speech: np.ndarray | None = None) -> tuple[list[mk.Marker], np.ndarray, np.ndarray]:
     src = mk.MarkerTrackSource(period_s=0.5, first_s=0.2)
     sent_pcm = np.concatenate([src.block(i * 960, 960, 1000.0 + i * 20.0) for i in range(200)])
     rng = np.random.default_rng(1)
     out = (rng.normal(0, noise * 32767, 200 * 960 + 96000)).astype(np.int16)
+    if speech is not None:  # someone talking under the markers
+        out += np.resize(speech, len(out))
     for m, d in zip(src.markers, delays_ms):
         if d is None:
             continue
@@ -60,3 +62,25 @@ def test_blocks_between_bursts_are_silent_and_bursts_intact() -> None:
     one = ref.block(0, 200 * 480, 0.0)
     assert np.array_equal(whole, one)
     assert len(src.markers) == len(ref.markers) == 4
+
+
+def test_detects_markers_over_recorded_speech() -> None:
+    from cbcs.rtc.measure import customer_speech
+
+    pcm16, rate = customer_speech(10.0)
+    speech = np.repeat(pcm16, 48000 // rate)  # crude 48 kHz: the level is what matters
+    delays = [80.0, 150.0, 230.0, 310.0, 95.0, 400.0, 120.0]
+    markers, pcm, times = received(delays, speech=speech)
+    got = mk.detect(markers, pcm, times)
+    assert all(g is not None and abs(g - d) < 2.0 for g, d in zip(got, delays)), got
+
+
+def test_a_bed_plays_between_bursts_and_under_them() -> None:
+    bed = (np.arange(4800) % 200 - 100).astype(np.int16)  # a loud sawtooth, looped
+    src = mk.MarkerTrackSource(period_s=0.5, first_s=0.1, bed=bed)
+    plain = mk.MarkerTrackSource(period_s=0.5, first_s=0.1)
+    whole = np.concatenate([src.block(i * 480, 480, 0.0) for i in range(200)]).astype(int)
+    tones = np.concatenate([plain.block(i * 480, 480, 0.0) for i in range(200)]).astype(int)
+    # (within one step: the tone's fraction truncates once with the bed added)
+    assert np.max(np.abs(whole - tones - np.resize(bed, len(whole)))) <= 1
+    assert len(src.markers) == len(plain.markers) == 4

@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=None,
                         help="measured seconds of markers per call (default 20; --short: 6)")
     parser.add_argument("--seed", type=int, default=1, help="link emulator seed")
+    parser.add_argument("--no-speech", action="store_true",
+                        help="the browser sends its markers over silence (default: over "
+                             "recorded speech, as a customer talks)")
 
 
 def run(args: argparse.Namespace, report: Report) -> None:
@@ -39,8 +42,9 @@ def run(args: argparse.Namespace, report: Report) -> None:
     seconds = args.seconds or (6.0 if args.short else 20.0)
     profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
     from cbcs.rtc.loop import loop_name, run as run_call
-    results = run_call(_run_all(profiles, seconds, args.seed))
+    results = run_call(_run_all(profiles, seconds, args.seed, speech=not args.no_speech))
     report.figures["profiles"] = results
+    report.figures["customer_speech"] = not args.no_speech
     report.figures["event_loop"] = loop_name()  # both servers run on the same loop
     report.figures["seconds_per_call"] = seconds
 
@@ -59,8 +63,9 @@ def run(args: argparse.Namespace, report: Report) -> None:
                          f(r["cpu_markers_pct"], "{:.2f}"),
                          f(r["chrome"].get("concealed") and 100 * r["chrome"]["concealed"],
                            "{:.1f}")])
-    report.table(f"mouth-to-ear, {seconds:.0f} s of markers per call (up = Chromium -> "
-                 "server, down = server -> Chromium); both servers on the "
+    over = "silence" if args.no_speech else "recorded speech"
+    report.table(f"mouth-to-ear, {seconds:.0f} s of markers per call, the browser's over "
+                 f"{over} (up = Chromium -> server, down = server -> Chromium); both servers on the "
                  f"{loop_name()} event loop",
                  ["profile", "server", "up p50", "up p95", "down p50", "down p95", "heard",
                   "delivered %", "concealed %", "MOS", "CPU %", "process CPU %",
@@ -101,16 +106,19 @@ def run(args: argparse.Namespace, report: Report) -> None:
                      f", whole process {f(a.get('cpu_total_pct'), '{:.1f}')} %)")
 
 
-async def _run_all(profiles: list[str], seconds: float, seed: int) -> dict[str, Any]:
+async def _run_all(profiles: list[str], seconds: float, seed: int, *,
+                   speech: bool) -> dict[str, Any]:
     from cbcs.rtc.chromium import Browser
-    from cbcs.rtc.measure import measured_call
+    from cbcs.rtc.measure import customer_speech, measured_call
+    talk = customer_speech() if speech else None
     out: dict[str, Any] = {}
     async with Browser() as browser:
         for prof in profiles:
             out[prof] = {}
             for path in PATHS:
                 # one call at a time: the machine is small and the figures must not mix
-                result = await measured_call(browser, path, prof, seconds=seconds, seed=seed)
+                result = await measured_call(browser, path, prof, seconds=seconds, seed=seed,
+                                             talk=talk)
                 out[prof][path] = result.summary()
                 print(f"  {prof:>12} {path:>6}: up p95 {out[prof][path]['p95_ms']}, "
                       f"delivered {out[prof][path]['delivered']:.3f}", flush=True)

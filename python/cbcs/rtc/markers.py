@@ -67,7 +67,8 @@ def detect(markers: list[Marker], pcm: npt.NDArray[np.int16], times_ms: npt.NDAr
 
 
 class MarkerTrackSource:
-    """Server-side audio content: silence with a tone burst every ``period_s``.
+    """Server-side audio content: a tone burst every ``period_s`` over silence, or over
+    ``bed`` (int16 at ``rate``, looped: the agent talking).
 
     ``block(start_sample, n)`` returns int16 audio for samples ``start_sample ..`` of the
     stream; the caller (an audio track paced by the loop clock) records the wall time of
@@ -75,13 +76,20 @@ class MarkerTrackSource:
     """
 
     def __init__(self, *, rate: int = 48000, period_s: float = 0.5, first_s: float = 1.0,
-                 burst_s: float = BURST_S, freqs: tuple[float, ...] = FREQS) -> None:
+                 burst_s: float = BURST_S, freqs: tuple[float, ...] = FREQS,
+                 bed: npt.NDArray[np.int16] | None = None) -> None:
         self.rate = rate
+        self.bed = bed if bed is not None and len(bed) else None
         self.period = int(period_s * rate)
         self.first = int(first_s * rate)
         self.burst = int(burst_s * rate)
         self.freqs = freqs
         self.markers: list[Marker] = []
+
+    def _bed(self, start: int, n: int) -> npt.NDArray[np.int16]:
+        if self.bed is None:
+            return np.zeros(n, dtype=np.int16)
+        return self.bed[np.arange(start, start + n) % len(self.bed)]
 
     def block(self, start: int, n: int, wall_ms_at_start: float) -> npt.NDArray[np.int16]:
         # most blocks fall between bursts: answer those without building the waveform
@@ -89,7 +97,7 @@ class MarkerTrackSource:
         last_k = (start + n - 1 - self.first) // self.period
         if start + n <= self.first or (
                 first_k == last_k and start - self.first - first_k * self.period >= self.burst):
-            return np.zeros(n, dtype=np.int16)
+            return self._bed(start, n)
         idx = np.arange(start, start + n)
         rel = idx - self.first
         k = np.floor_divide(rel, self.period)
@@ -103,4 +111,5 @@ class MarkerTrackSource:
                 kk = int(k[j])
                 self.markers.append(Marker(kk, self.freqs[kk % len(self.freqs)],
                                            wall_ms_at_start + j * 1000.0 / self.rate))
-        return (out * 32767).astype(np.int16)
+        out = out * 32767 + self._bed(start, n)
+        return np.clip(out, -32768, 32767).astype(np.int16)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy.typing as npt
 
 import numpy as np
+from scipy.signal import resample_poly
 
 from cbcs.media import quality
 from cbcs.rtc import markers as mk
@@ -82,13 +83,43 @@ class _TimedFill:
         return out
 
 
+#: Level of the customer's speech under the markers (RMS, dBFS): a normal talker, 24 dB
+#: below the marker bursts, so a burst's onset stands well clear of the speech.
+SPEECH_DBFS = -30.0
+
+
+def customer_speech(min_seconds: float = 30.0) -> tuple[npt.NDArray[np.int16], int]:
+    """Recorded speech (the test clips of ``../shared/data/audio``, one after another,
+    each levelled to :data:`SPEECH_DBFS`) for the browser to say during a call, and its
+    sample rate."""
+    from cbcs.bench._playout import speech_clips
+
+    out: list[npt.NDArray[np.float64]] = []
+    total = 0
+    for _, pcm in speech_clips():
+        x = pcm.astype(np.float64)
+        rms = float(np.sqrt(np.mean(x ** 2))) or 1.0
+        out.append(x * (32768.0 * 10 ** (SPEECH_DBFS / 20.0) / rms))
+        total += len(x)
+        if total >= min_seconds * 16000:
+            break
+    return np.clip(np.concatenate(out), -32768, 32767).astype(np.int16), 16000
+
+
 async def measured_call(browser: Browser, path: str, profile: str, *, seconds: float,
-                        warmup: float = 2.0, seed: int = 1, period_s: float = 0.5) -> CallResult:
+                        warmup: float = 2.0, seed: int = 1, period_s: float = 0.5,
+                        talk: tuple[npt.NDArray[np.int16], int] | None = None) -> CallResult:
     """Run one call of ``seconds`` of markers after ``warmup`` seconds, return the figures.
 
-    The emulated network is a :class:`LinkRelay` between the browser and the server (its own
+    ``talk``: speech ``(pcm, rate)`` said under the markers for the whole call, by the
+    browser and by the server (see :func:`customer_speech`); None: markers over silence. The emulated
+    network is a :class:`LinkRelay` between the browser and the server (its own
     process), so the server's CPU figure holds only the server's work."""
-    source = mk.MarkerTrackSource(period_s=period_s, first_s=warmup + 0.3)
+    bed = None
+    if talk is not None:  # the agent talks too: the same recordings at 48 kHz, half a loop on
+        bed = resample_poly(talk[0].astype(np.float64), 48000 // talk[1], 1).astype(np.int16)
+        bed = np.roll(bed, len(bed) // 2)
+    source = mk.MarkerTrackSource(period_s=period_s, first_s=warmup + 0.3, bed=bed)
     relay = LinkRelay(profile, seed) if profile != "none" else None
     cls = Peer if path == "cbcs" else StockPeer
     fill = _TimedFill(source)
@@ -99,6 +130,8 @@ async def measured_call(browser: Browser, path: str, profile: str, *, seconds: f
         answer = await peer.answer(relay.offer(offer) if relay else offer)
         await browser.accept(relay.answer(answer) if relay else answer)
         await peer.wait_connected()
+        if talk is not None:
+            await browser.talk(*talk)
         count = int(seconds / period_s)
         await browser.schedule_markers(count, period_s, mk.BURST_S, list(mk.FREQS), warmup)
         peer.recorder.blocks.clear()
