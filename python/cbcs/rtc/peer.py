@@ -282,10 +282,12 @@ class Peer(_BasePeer):
             if not guard.accept(seq):
                 return
             self._remote_ssrc = ssrc
-            # The buffer is told when the packet became usable, not when the kernel got it:
-            # read once per tick, a packet that lands just after a read waits for the next,
-            # and a buffer that saw only kernel times would count it on time, never learn,
-            # and conceal the block it missed (the BWE above keeps the kernel's time).
+            # The buffer is told when the packet became usable, not when the kernel got it.
+            # Read once per tick, a packet that lands just after a read waits for the next,
+            # and both 10 ms blocks of a tick are pulled at once; a buffer that saw only
+            # kernel times counted such a packet on time, never learned, and concealed the
+            # block it missed (0.2-1.3 % of a clean LAN call's speech). Knowing, it holds
+            # about 10 ms more. The BWE above keeps the kernel's time.
             rx.on_rtp(seq, timestamp, payload_type, payload, max(now_ms, mono_ms()))
 
         self._on_audio = on_audio
@@ -367,11 +369,10 @@ class Peer(_BasePeer):
 
     def _media_tick(self) -> None:
         """One 20 ms clock on the loop for the whole call (a timer callback, not a task):
-        a 10 ms playout block (the second follows 10 ms later, see :meth:`_second_block`),
-        one encoded frame, transport feedback when due and the estimator's rate every
-        100 ms. Few wake-ups: on a small VM each wake-up of the loop costs more than the
-        work it does. Drift-free (absolute deadlines); after a stall of the loop it
-        resynchronises instead of bursting."""
+        two 10 ms playout blocks, one encoded frame, transport feedback when due and the
+        estimator's rate every 100 ms. One wake-up per packet time: on a small VM each
+        wake-up of the loop costs more than the work it does. Drift-free (absolute
+        deadlines); after a stall of the loop it resynchronises instead of bursting."""
         loop = asyncio.get_running_loop()
         self._clock_k += 1
         k = self._clock_k
@@ -380,8 +381,11 @@ class Peer(_BasePeer):
                 self._reader.drain()
             now_ms, wall = mono_ms(), wall_ms()
             if self.rx is not None:
+                # an audio device pulling 20 ms plays the second half 10 ms later; the
+                # buffer is told so, or it would see its delay jump by 10 ms every block
+                # and time-stretch back and forth
                 self.rx.play_block(now_ms, wall)
-                loop.call_at(self._clock_t0 + k * TICK_S + TICK_S / 2, self._second_block)
+                self.rx.play_block(now_ms + 10.0, wall + 10.0)
             if self.audio_sender is not None:
                 self.audio_sender.tick()
             if self.feedback is not None:
@@ -401,20 +405,6 @@ class Peer(_BasePeer):
             self._clock_t0, self._clock_k = loop.time(), 0
             due = self._clock_t0 + TICK_S
         self._clock = loop.call_at(due, self._media_tick)
-
-    def _second_block(self) -> None:
-        """The tick's second 10 ms block, 10 ms later, after reading what arrived since.
-        Pulled together with the first, it could only use packets read before both, so a
-        packet landing in between missed it and was concealed, although it came in time."""
-        if self.closed_reason is not None:
-            return
-        try:
-            if self._reader is not None:
-                self._reader.drain()
-            if self.rx is not None:
-                self.rx.play_block(mono_ms(), wall_ms())
-        except Exception:  # as in the tick: one bad block must not stop the call
-            log.exception("media clock half tick failed")
 
     def _adapt_red(self) -> None:
         """Once a second: the RED depth for the loss our packets meet on the way out."""
