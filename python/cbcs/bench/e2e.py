@@ -64,8 +64,8 @@ def run(args: argparse.Namespace, report: Report) -> None:
                          f(r["chrome"].get("concealed") and 100 * r["chrome"]["concealed"],
                            "{:.1f}")])
     over = "silence" if args.no_speech else "recorded speech"
-    report.table(f"mouth-to-ear, {seconds:.0f} s of markers per call, the browser's over "
-                 f"{over} (up = Chromium -> server, down = server -> Chromium); both servers on the "
+    report.table(f"mouth-to-ear, {seconds:.0f} s of markers per call, over {over} "
+                 "(up = Chromium -> server, down = server -> Chromium); both servers on the "
                  f"{loop_name()} event loop",
                  ["profile", "server", "up p50", "up p95", "down p50", "down p95", "heard",
                   "delivered %", "concealed %", "MOS", "CPU %", "process CPU %",

@@ -112,9 +112,9 @@ async def measured_call(browser: Browser, path: str, profile: str, *, seconds: f
     """Run one call of ``seconds`` of markers after ``warmup`` seconds, return the figures.
 
     ``talk``: speech ``(pcm, rate)`` said under the markers for the whole call, by the
-    browser and by the server (see :func:`customer_speech`); None: markers over silence. The emulated
-    network is a :class:`LinkRelay` between the browser and the server (its own
-    process), so the server's CPU figure holds only the server's work."""
+    browser and by the server (see :func:`customer_speech`); None: markers over silence.
+    The emulated network is a :class:`LinkRelay` between the browser and the server (its
+    own process), so the server's CPU figure holds only the server's work."""
     bed = None
     if talk is not None:  # the agent talks too: the same recordings at 48 kHz, half a loop on
         bed = resample_poly(talk[0].astype(np.float64), 48000 // talk[1], 1).astype(np.int16)
