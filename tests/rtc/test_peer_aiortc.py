@@ -69,6 +69,8 @@ def test_call_stats_as_json(aiortc_client: type) -> None:
     assert doc["impairment"] == "sea-4g"
     assert doc["rtt_ms"] is not None and doc["rtt_ms"] >= 2 * 60 - 20  # two base delays
     assert 10_000 < doc["send_bitrate_bps"] < 200_000
+    # the call's mean buffering for sea-4g's 15 ms jitter: some, within the 300 ms bound
+    assert 5.0 < doc["jitter_buffer_delay_ms"] < 300.0
     assert 1.0 <= doc["mos"] <= 4.5
     assert doc["link"]["inbound"]["sent"] > 100
     assert "send:libopus+fec" in doc["core"]

@@ -496,9 +496,10 @@ class Peer(_BasePeer):
                 st.loss_after_recovery_pct = 100.0 * unrecovered / expected
             if c.blocks_played:
                 st.concealed_pct = 100.0 * c.blocks_concealed / c.blocks_played
+                # the call's mean, not the buffer's delay at the instant stats are read
+                st.jitter_buffer_delay_ms = c.target_delay_ms_sum / c.blocks_played
             st.playout_kinds = dict(rx.kinds)
             st.malformed_packets = c.malformed + c.decode_errors
-            st.jitter_buffer_delay_ms = rx.jb.stats().current_delay_ms
         st.malformed_packets += self.seq_guard.rejected
         if self.pc is not None:
             st.malformed_packets += dropped_datagrams(self.pc)

@@ -49,6 +49,7 @@ class ReceiveCounters:
     blocks_played: int = 0
     blocks_real: int = 0
     blocks_concealed: int = 0
+    target_delay_ms_sum: float = 0.0  # the buffer's target at each block played, summed
 
 
 class SeqTracker:
@@ -266,6 +267,7 @@ class JitterBufferReceiver:
             pcm = self.denoiser(pcm)
         c = self.counters
         c.blocks_played += 1
+        c.target_delay_ms_sum += p.target_delay_ms
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         if real:
             c.blocks_real += 1

@@ -29,6 +29,7 @@ class CallStats:
     loss_after_recovery_pct: float = 0.0
     recovered_fec: int = 0
     recovered_red: int = 0
+    #: the jitter buffer's mean target over the call, beyond the fastest packets
     jitter_buffer_delay_ms: float | None = None
     concealed_pct: float = 0.0
     playout_kinds: dict[str, int] = dataclasses.field(default_factory=dict)
