@@ -132,10 +132,10 @@ class Browser:
             "([c, p, b, f, l]) => cbcs.scheduleMarkers(c, p, b, f, l)",
             [count, period_s, burst_s, freqs, lead_s])
 
-    async def talk(self, pcm: npt.NDArray[np.int16], rate: int, gain: float = 1.0) -> None:
+    async def talk(self, pcm: npt.NDArray[np.int16], rate: int) -> None:
         """Loop ``pcm`` (mono int16 at ``rate``) into the page's sent audio, under the markers."""
         b64 = base64.b64encode(np.ascontiguousarray(pcm, dtype="<i2").tobytes()).decode()
-        await self.page.evaluate("([b, r, g]) => cbcs.talk(b, r, g)", [b64, rate, gain])
+        await self.page.evaluate("([b, r]) => cbcs.talk(b, r)", [b64, rate])
 
     async def markers_sent(self) -> list[dict[str, float]]:
         out: list[dict[str, float]] = await self.page.evaluate("() => cbcs.markersSent()")

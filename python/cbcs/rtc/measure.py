@@ -11,9 +11,8 @@ from typing import Any
 import numpy.typing as npt
 
 import numpy as np
-from scipy.signal import resample_poly
 
-from cbcs.media import quality
+from cbcs.media import Resampler, quality
 from cbcs.rtc import markers as mk
 from cbcs.rtc.chromium import Browser
 from cbcs.rtc.peer import Peer, StockPeer
@@ -117,8 +116,8 @@ async def measured_call(browser: Browser, path: str, profile: str, *, seconds: f
     own process), so the server's CPU figure holds only the server's work."""
     bed = None
     if talk is not None:  # the agent talks too: the same recordings at 48 kHz, half a loop on
-        bed = resample_poly(talk[0].astype(np.float64), 48000 // talk[1], 1).astype(np.int16)
-        bed = np.roll(bed, len(bed) // 2)
+        at_48k = Resampler(talk[1], 48000).process(talk[0].astype(np.float32))
+        bed = np.roll(np.clip(at_48k, -32768, 32767).astype(np.int16), len(at_48k) // 2)
     source = mk.MarkerTrackSource(period_s=period_s, first_s=warmup + 0.3, bed=bed)
     relay = LinkRelay(profile, seed) if profile != "none" else None
     cls = Peer if path == "cbcs" else StockPeer
