@@ -89,7 +89,7 @@ class MarkerTrackSource:
     def _bed(self, start: int, n: int) -> npt.NDArray[np.int16]:
         if self.bed is None:
             return np.zeros(n, dtype=np.int16)
-        return self.bed.take(range(start, start + n), mode="wrap")
+        return self.bed.take(np.arange(start, start + n), mode="wrap")
 
     def block(self, start: int, n: int, wall_ms_at_start: float) -> npt.NDArray[np.int16]:
         # most blocks fall between bursts: answer those without building the waveform

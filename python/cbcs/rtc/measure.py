@@ -93,16 +93,17 @@ def customer_speech(min_seconds: float = 30.0) -> tuple[npt.NDArray[np.int16], i
     sample rate."""
     from cbcs.bench._playout import speech_clips
 
+    rate = 16000
     out: list[npt.NDArray[np.float64]] = []
     total = 0
-    for _, pcm in speech_clips():
+    for _, pcm in speech_clips(sample_rate=rate):
         x = pcm.astype(np.float64)
         rms = float(np.sqrt(np.mean(x ** 2))) or 1.0
         out.append(x * (32768.0 * 10 ** (SPEECH_DBFS / 20.0) / rms))
         total += len(x)
-        if total >= min_seconds * 16000:
+        if total >= min_seconds * rate:
             break
-    return np.clip(np.concatenate(out), -32768, 32767).astype(np.int16), 16000
+    return np.clip(np.concatenate(out), -32768, 32767).astype(np.int16), rate
 
 
 async def measured_call(browser: Browser, path: str, profile: str, *, seconds: float,
