@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
   cbcs::bindings::register_fec(m);
   cbcs::bindings::register_cc(m);
   cbcs::bindings::register_dsp(m);
+  cbcs::bindings::register_rtc(m);
 }

@@ -3,6 +3,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include "cbcs/jitter/JitterBuffer.hpp"
+
 namespace cbcs::bindings {
 
 void register_errors(pybind11::module_& m);
@@ -14,5 +16,10 @@ void register_rtp(pybind11::module_& m);
 void register_fec(pybind11::module_& m);
 void register_cc(pybind11::module_& m);
 void register_dsp(pybind11::module_& m);
+void register_rtc(pybind11::module_& m);
+
+// The core buffer inside a _core.JitterBuffer (TypeError for anything else); it lives as
+// long as that Python object.
+jitter::JitterBuffer& core_jitter_buffer(pybind11::handle jitter_buffer);
 
 }  // namespace cbcs::bindings

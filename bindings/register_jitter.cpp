@@ -48,6 +48,8 @@ class PyJitterBuffer {
     view_ = view;
   }
 
+  jitter::JitterBuffer& Core() noexcept { return core_; }
+
   py::object Put(py::handle seq, py::handle timestamp, py::handle pcm, py::handle arrival) {
     const int s = PutChecked(seq, timestamp, pcm, arrival);
     return py::reinterpret_borrow<py::object>(statuses_[s]);
@@ -178,6 +180,10 @@ class PyJitterBuffer {
 };
 
 }  // namespace
+
+jitter::JitterBuffer& core_jitter_buffer(py::handle jitter_buffer) {
+  return jitter_buffer.cast<PyJitterBuffer&>().Core();
+}
 
 void register_jitter(py::module_& m) {
   py::class_<PyJitterBuffer>(m, "JitterBuffer")

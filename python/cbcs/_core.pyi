@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Agc', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'Pacer', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_build_extensions', 'rtp_find_extension', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
+__all__: list[str] = ['Agc', 'AudioReceiver', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'OpusDecoder', 'OpusEncoder', 'Pacer', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'SequenceGuard', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_build_extensions', 'rtp_find_extension', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
 class JitterDistribution:
     """
     Members:
@@ -445,6 +445,81 @@ class Agc:
         ...
     @property
     def speech_level_dbfs(self) -> float:
+        ...
+class OpusEncoder:
+    """
+    Mono 48 kHz Opus for voice: 20 ms frames, in-band FEC, bitrate settable live (libopus).
+    """
+    FRAME_SAMPLES: typing.ClassVar[int] = 960
+    SAMPLE_RATE: typing.ClassVar[int] = 48000
+    def __init__(self, bitrate_bps: typing.SupportsInt | typing.SupportsIndex = 32000, *, fec: bool = True, expected_loss_percent: typing.SupportsInt | typing.SupportsIndex = 10, complexity: typing.SupportsInt | typing.SupportsIndex = 5) -> None:
+        ...
+    def encode(self, pcm: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]) -> bytes:
+        """
+        One int16[960] frame in, one Opus packet out.
+        """
+    def set_bitrate(self, bps: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def set_expected_loss(self, percent: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def bitrate_bps(self) -> int:
+        ...
+class OpusDecoder:
+    """
+    Opus (mono or stereo streams) to mono 48 kHz int16, with recovery from in-band FEC.
+    """
+    MAX_FRAME: typing.ClassVar[int] = 5760
+    SAMPLE_RATE: typing.ClassVar[int] = 48000
+    @staticmethod
+    def samples(packet: bytes) -> int:
+        ...
+    def __init__(self) -> None:
+        ...
+    def decode(self, packet: bytes) -> typing.Any:
+        ...
+    def decode_fec(self, next_packet: bytes, samples: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+        ...
+    @property
+    def errors(self) -> int:
+        ...
+class AudioReceiver:
+    def __init__(self, jitter_buffer: typing.Any, opus_pt: typing.SupportsInt | typing.SupportsIndex, red_pt: typing.SupportsInt | typing.SupportsIndex, transport_cc_id: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def counters(self) -> dict:
+        ...
+    def expected(self) -> int:
+        ...
+    def on_packet(self, packet: bytes, usable_ms: typing.SupportsFloat | typing.SupportsIndex) -> typing.Any:
+        """
+        One decrypted RTP packet: (accepted, ssrc, transport_seq or -1), None if not RTP.
+        """
+    def on_payload(self, seq: typing.SupportsInt | typing.SupportsIndex, timestamp: typing.SupportsInt | typing.SupportsIndex, payload_type: typing.SupportsInt | typing.SupportsIndex, payload: bytes, usable_ms: typing.SupportsFloat | typing.SupportsIndex) -> bool:
+        """
+        One parsed packet; False when the sequence guard held it back.
+        """
+    @property
+    def base_seq(self) -> int | None:
+        ...
+    @property
+    def guard_highest(self) -> int | None:
+        ...
+    @property
+    def guard_rejected(self) -> int:
+        ...
+    @property
+    def highest_seq(self) -> int:
+        ...
+class SequenceGuard:
+    def __init__(self, back: typing.SupportsInt | typing.SupportsIndex = 1000, ahead: typing.SupportsInt | typing.SupportsIndex = 1000, confirm: typing.SupportsInt | typing.SupportsIndex = 4) -> None:
+        ...
+    def accept(self, seq: typing.SupportsInt | typing.SupportsIndex) -> bool:
+        ...
+    @property
+    def highest(self) -> int | None:
+        ...
+    @property
+    def rejected(self) -> int:
         ...
 def allocation_count() -> int:
     """

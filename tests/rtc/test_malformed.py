@@ -82,7 +82,8 @@ def test_malformed_rtp_and_rtcp_from_the_peer_itself(aiortc_client: type) -> Non
             start = wall_ms()
             # a sequence number half a wrap away from the real stream's: a receiver that
             # trusts it takes every real packet after it for an old one
-            real = peer.seq_guard.highest or 0
+            assert peer.rx is not None
+            real = peer.rx.guard_highest or 0
             far = (real + 0x7000) & 0xFFFF
             opus = peer.offer.opus_pt
             bad = [struct.pack("!BBHII", 0x80, pt, seq & 0xFFFF, 12345, ssrc) + payload

@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from cbcs.media import JitterBuffer
+from cbcs.media import JitterBuffer, rtp
 from cbcs.rtc.opus import OpusEncoder
 from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
 from cbcs.rtc.send import build_red
@@ -31,10 +31,9 @@ def run(lost: set[int], *, red_depth: int) -> tuple[JitterBufferReceiver, list[s
     """Send real speech as 20 ms packets every 20 ms (no jitter), drop ``lost``, play out."""
     enc = OpusEncoder(32000, fec=True, expected_loss_percent=20)
     played: list[str] = []
-    rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000), lambda pcm, kind, wall: played.append(kind))
-    rx.opus_pt = 111
-    if red_depth:
-        rx.red_pt = 63
+    rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000),
+                              lambda pcm, kind, wall: played.append(kind), opus_pt=111,
+                              red_pt=63 if red_depth else None)
     history: list[tuple[int, bytes]] = []
     seq0, ts0 = 65530, 2**32 - 960 * 5  # both wrap during the test
     t = 0.0
@@ -85,8 +84,8 @@ def test_fec_rebuilds_single_losses_without_red() -> None:
 
 
 def test_garbage_payloads_are_counted_not_raised() -> None:
-    rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000), lambda pcm, kind, wall: None)
-    rx.opus_pt, rx.red_pt = 111, 63
+    rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000), lambda pcm, kind, wall: None,
+                              opus_pt=111, red_pt=63)
     for i, (pt, payload) in enumerate([(63, b"\xff" * 7), (63, b""), (111, b"\xfc"),
                                        (99, b"abc"), (63, bytes(range(200)))]):
         rx.on_rtp(i, i * 960, pt, payload, float(i))
@@ -95,6 +94,26 @@ def test_garbage_payloads_are_counted_not_raised() -> None:
     # (b"\xfc" is a valid empty Opus frame, and random bytes may parse as RED blocks)
     assert c.malformed + c.decode_errors + c.padding >= 3
     assert c.packets_received == 5
+
+
+def test_whole_packets_report_transport_seq_and_strays_are_held_back() -> None:
+    enc = OpusEncoder(32000)
+    rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000), lambda pcm, kind, wall: None,
+                              opus_pt=111, red_pt=63, transport_cc_id=5)
+    frames = speech_frames(1.0)
+
+    def packet(seq: int, i: int) -> bytes:
+        ext = rtp.build_extensions([(5, (1000 + i).to_bytes(2, "big"))])
+        return rtp.build(111, seq, i * 960, 0xABCD, enc.encode(frames[i]),
+                         extension_profile=0xBEDE, extension=ext)
+
+    got = [rx.on_packet(packet(500 + i, i), 20.0 * i) for i in range(10)]
+    assert got == [(True, 0xABCD, 1000 + i) for i in range(10)]
+    assert rx.on_packet(packet(40000, 10), 200.0) == (False, 0xABCD, 1010)  # a stray
+    assert rx.on_packet(b"\x00" * 8, 220.0) is None  # not RTP
+    c = rx.counters
+    assert (c.packets_received, c.malformed, rx.guard_rejected) == (10, 1, 1)
+    assert (rx.base_seq, rx.highest_seq, rx.expected()) == (500, 509, 10)
 
 
 @pytest.mark.parametrize("seqs,accepted", [

@@ -6,8 +6,8 @@ an exception), an asyncio queue, the DTLS transport's task, a pure-Python RTP pa
 router and two awaits; every packet it sends goes down four nested coroutines. For the 50
 packets a second each way of a voice call, that chain was most of the server's CPU per call.
 Here, once DTLS-SRTP is up, received RTP of the negotiated audio payload types is
-unprotected with aiortc's own SRTP session, parsed by the core and handed to the receive
-path at once; what the peer sends is protected with the same session and written to the
+unprotected with aiortc's own SRTP session and handed to the receive path at once (the
+core parses it there); what the peer sends is protected with the same session and written to the
 socket of the pair ICE selected. DTLS, STUN, received RTCP and other payload types (video)
 take aiortc's way unchanged.
 """
@@ -20,12 +20,10 @@ from typing import Any
 import pylibsrtp
 from aiortc.rtcdtlstransport import State
 
-from cbcs.media import rtp
 from cbcs.rtc.media import mono_ms
 
-#: ``on_audio(sequence, timestamp, payload_type, ssrc, payload, transport_seq, arrival_ms)``;
-#: ``transport_seq`` is None when the packet carries no transport-wide sequence number.
-AudioHandler = Callable[[int, int, int, int, bytes, "int | None", float], None]
+#: ``on_audio(packet, arrival_ms)``: one decrypted RTP packet and when it arrived.
+AudioHandler = Callable[[bytes, float], None]
 
 
 def is_rtcp(data: bytes) -> bool:
@@ -36,14 +34,11 @@ def is_rtcp(data: bytes) -> bool:
 class AudioFastPath:
     """Receives the peer's audio RTP and sends its RTP and RTCP over one DTLS transport."""
 
-    def __init__(self, dtls: Any, payload_types: Iterable[int], on_audio: AudioHandler, *,
-                 transport_cc_id: int | None = None) -> None:
+    def __init__(self, dtls: Any, payload_types: Iterable[int], on_audio: AudioHandler) -> None:
         self.dtls = dtls
         self.payload_types = frozenset(payload_types)
         self.on_audio = on_audio
-        self.transport_cc_id = transport_cc_id
         self.undecryptable = 0   # failed SRTP authentication or replay check: dropped
-        self.malformed = 0       # decrypted but not RTP
         #: when set, the arrival time of the datagram being delivered (the kernel's, from
         #: :mod:`cbcs.rtc.tickread`); otherwise arrival is now
         self.arrival_ms: float | None = None
@@ -64,18 +59,7 @@ class AudioFastPath:
         except pylibsrtp.Error:
             self.undecryptable += 1  # forged, replayed or from another session
             return True
-        packet = rtp.parse(plain)
-        if packet is None:
-            self.malformed += 1
-            return True
-        tseq = None
-        if self.transport_cc_id is not None and packet.extension_profile is not None:
-            ext = rtp.find_extension(packet.extension_profile, packet.extension,
-                                     self.transport_cc_id)
-            if ext is not None and len(ext) == 2:
-                tseq = int.from_bytes(ext, "big")
-        self.on_audio(packet.sequence, packet.timestamp, packet.payload_type, packet.ssrc,
-                      packet.payload, tseq, arrival_ms)
+        self.on_audio(plain, arrival_ms)
         return True
 
     def send(self, data: bytes) -> None:

@@ -182,7 +182,7 @@ def _rx_snapshot(peer: Peer | StockPeer) -> dict[str, int]:
     rx = getattr(peer, "rx", None)
     if rx is not None:
         c = rx.counters
-        return {"expected": rx.seq.expected(), "received": c.packets_received,
+        return {"expected": rx.expected(), "received": c.packets_received,
                 "fec": c.recovered_fec, "red": c.recovered_red,
                 "played": c.blocks_played, "real": c.blocks_real,
                 "concealed": c.blocks_concealed}

@@ -34,7 +34,7 @@ from cbcs.rtc.impair import Impairment
 from cbcs.rtc.media import (Fill, PacedAudioTrack, PatternVideoTrack, PlayoutRecorder, mono_ms,
                              silence, to_mono_int16, wall_ms)
 from cbcs.rtc.opus import OpusEncoder
-from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
+from cbcs.rtc.receive import JitterBufferReceiver
 from cbcs.rtc.send import AudioSender, IdleAudioTrack
 from cbcs.rtc.stats import CallStats
 from cbcs.rtc.tickread import TickReader
@@ -240,7 +240,6 @@ class Peer(_BasePeer):
         self.offer = sdpmod.AudioOffer()
         self.core: list[str] = []
         self._lsr: tuple[int, float] | None = None
-        self.seq_guard = SequenceGuard()
         self.feedback: FeedbackGenerator | None = None
         self.bwe: SendSideBwe | None = None
         self._remote_ssrc = 0
@@ -262,42 +261,45 @@ class Peer(_BasePeer):
                                         payload_type=self.offer.opus_pt, send=self._send)
         self.core.append("send:libopus+fec")
         receiver = transceiver.receiver
-        guard = self.seq_guard
         denoiser = _make_denoiser() if self.denoise else None
         if denoiser is not None:
             self.core.append("receive:denoise")
-        self.rx = JitterBufferReceiver(JitterBuffer(sample_rate=48000, max_delay_ms=MAX_BUFFER_MS),
-                                       lambda pcm, kind, wall: self.recorder.add(pcm, wall),
-                                       denoiser=denoiser)
+        self.rx = JitterBufferReceiver(
+            JitterBuffer(sample_rate=48000, max_delay_ms=MAX_BUFFER_MS),
+            lambda pcm, kind, wall: self.recorder.add(pcm, wall), opus_pt=self.offer.opus_pt,
+            red_pt=self.offer.red_pt, transport_cc_id=self.offer.transport_cc_id,
+            denoiser=denoiser)
         self.core.append("receive:jitter-buffer+opus-fec")
-        self.rx.opus_pt = self.offer.opus_pt
-        if self.offer.red_pt is not None:
-            self.rx.red_pt = self.offer.red_pt
         rx = self.rx
 
-        def on_audio(seq: int, timestamp: int, payload_type: int, ssrc: int, payload: bytes,
-                     tseq: int | None, now_ms: float) -> None:
-            if tseq is not None and self.feedback is not None:
-                self.feedback.on_packet(tseq, now_ms)  # every arrival counts for the BWE
-            if not guard.accept(seq):
+        def received(info: tuple[bool, int, int] | None, arrival_ms: float) -> None:
+            if info is None:
                 return
-            self._remote_ssrc = ssrc
+            accepted, ssrc, tseq = info
+            if tseq >= 0 and self.feedback is not None:
+                self.feedback.on_packet(tseq, arrival_ms)  # every arrival counts for the BWE
+            if accepted:
+                self._remote_ssrc = ssrc
+
+        def on_audio(packet: bytes, arrival_ms: float) -> None:
             # The buffer is told when the packet became usable, not when the kernel got it.
             # Read once per tick, a packet that lands just after a read waits for the next,
             # and both 10 ms blocks of a tick are pulled at once; a buffer that saw only
             # kernel times counted such a packet on time, never learned, and concealed the
             # block it missed (0.2-1.3 % of a clean LAN call's speech). Knowing, it holds
-            # about 10 ms more. The BWE above keeps the kernel's time.
-            rx.on_rtp(seq, timestamp, payload_type, payload, max(now_ms, mono_ms()))
+            # about 10 ms more. The BWE keeps the kernel's time.
+            received(rx.on_packet(packet, max(arrival_ms, mono_ms())), arrival_ms)
 
         self._on_audio = on_audio
 
         async def handle_rtp(packet: Any, arrival_time_ms: int) -> None:
             # aiortc's own receive pipeline stays out: what its router would still hand this
             # receiver (nothing while the fast path takes our audio) goes our way too
-            on_audio(packet.sequence_number, packet.timestamp, packet.payload_type,
-                     packet.ssrc, packet.payload, packet.extensions.transport_sequence_number,
-                     mono_ms())
+            now_ms = mono_ms()
+            tseq = packet.extensions.transport_sequence_number
+            accepted = rx.on_rtp(packet.sequence_number, packet.timestamp,
+                                 packet.payload_type, packet.payload, now_ms)
+            received((accepted, packet.ssrc, -1 if tseq is None else tseq), now_ms)
 
         original_rtcp = receiver._handle_rtcp_packet
 
@@ -351,8 +353,7 @@ class Peer(_BasePeer):
             self.audio_sender.mid_id = self.offer.mid_id
         audio_pts = {pt for pt in (self.offer.opus_pt, self.offer.red_pt) if pt is not None}
         assert self._on_audio is not None  # set with the receive path, before the answer
-        self.fastpath = AudioFastPath(dtls, audio_pts, self._on_audio,
-                                      transport_cc_id=self.offer.transport_cc_id)
+        self.fastpath = AudioFastPath(dtls, audio_pts, self._on_audio)
         self.fastpath.install()
         self.core.append("fast-path:srtp+rtp")
         if self.impairment is None:
@@ -442,9 +443,9 @@ class Peer(_BasePeer):
         while True:
             await asyncio.sleep(1.0)
             rx = self.rx
-            if rx is None or self.pc is None or rx.seq.base is None or not self._remote_ssrc:
+            if rx is None or self.pc is None or rx.base_seq is None or not self._remote_ssrc:
                 continue
-            expected = rx.seq.expected()
+            expected = rx.expected()
             received = rx.counters.packets_received
             de, dr = expected - prev_expected, received - prev_received
             prev_expected, prev_received = expected, received
@@ -455,7 +456,7 @@ class Peer(_BasePeer):
                 dlsr = int((time.time() - self._lsr[1]) * 65536)
             info = RtcpReceiverInfo(ssrc=self._remote_ssrc, fraction_lost=min(fraction, 255),
                                     packets_lost=max(0, expected - received),
-                                    highest_sequence=rx.seq.highest & 0xFFFFFFFF,
+                                    highest_sequence=rx.highest_seq & 0xFFFFFFFF,
                                     jitter=int(rx.counters.jitter_ms * 48),
                                     lsr=lsr, dlsr=dlsr)
             self._send_rtcp(bytes(RtcpRrPacket(ssrc=transceiver.sender._ssrc,
@@ -500,11 +501,11 @@ class Peer(_BasePeer):
                 st.jitter_buffer_delay_ms = c.target_delay_ms_sum / c.blocks_played
             st.playout_kinds = dict(rx.kinds)
             st.malformed_packets = c.malformed + c.decode_errors
-        st.malformed_packets += self.seq_guard.rejected
+            st.malformed_packets += rx.guard_rejected
         if self.pc is not None:
             st.malformed_packets += dropped_datagrams(self.pc)
         if self.fastpath is not None:
-            st.malformed_packets += self.fastpath.undecryptable + self.fastpath.malformed
+            st.malformed_packets += self.fastpath.undecryptable
         st.rate()
         return st
 
@@ -512,8 +513,6 @@ class Peer(_BasePeer):
         if self._clock is not None:
             self._clock.cancel()
             self._clock = None
-        if self.rx is not None:
-            await self.rx.close()
         await super().close(reason)
 
 

@@ -1,0 +1,174 @@
+// Python bindings for the call audio path: Opus (cpp/codec) and the audio receiver
+// (cpp/rtc) behind cbcs.rtc.opus and cbcs.rtc.receive.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <cstring>
+#include <string>
+
+#include "cbcs/codec/Opus.hpp"
+#include "cbcs/common/ConfigError.hpp"
+#include "cbcs/rtc/AudioReceiver.hpp"
+#include "register.hpp"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace cbcs::bindings {
+namespace {
+
+using codec::kOpusFrameSamples;
+
+std::span<const uint8_t> Bytes(const py::bytes& b) {
+  char* data = nullptr;
+  Py_ssize_t size = 0;
+  PyBytes_AsStringAndSize(b.ptr(), &data, &size);
+  return {reinterpret_cast<const uint8_t*>(data), static_cast<std::size_t>(size)};
+}
+
+// One 20 ms frame: int16[960] exactly, no silent conversion. Copied (on the stack) only
+// when the array is not contiguous.
+py::bytes Encode(codec::VoiceEncoder& enc, const py::array& pcm) {
+  if (!pcm.dtype().is(py::dtype::of<int16_t>()) || pcm.ndim() != 1 ||
+      pcm.shape(0) != kOpusFrameSamples) {
+    std::string shape = "[";
+    for (py::ssize_t i = 0; i < pcm.ndim(); ++i) {
+      shape += (i ? ", " : "") + std::to_string(pcm.shape(i));
+    }
+    throw ConfigError("pcm: expected int16[960], got " +
+                      std::string(py::str(pcm.dtype())) + shape + "]");
+  }
+  std::array<int16_t, kOpusFrameSamples> frame;
+  const int16_t* data = static_cast<const int16_t*>(pcm.data());
+  if (pcm.strides(0) != sizeof(int16_t)) {
+    const auto* base = static_cast<const char*>(pcm.data());
+    for (int i = 0; i < kOpusFrameSamples; ++i) {
+      std::memcpy(&frame[i], base + i * pcm.strides(0), sizeof(int16_t));
+    }
+    data = frame.data();
+  }
+  std::array<uint8_t, codec::kOpusMaxPacket> out;
+  int n = 0;
+  {
+    py::gil_scoped_release release;
+    n = enc.Encode(std::span<const int16_t, kOpusFrameSamples>(data, kOpusFrameSamples), out);
+  }
+  if (n < 0) throw ConfigError("opus encode: libopus error " + std::to_string(n));
+  return py::bytes(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
+}
+
+// Decoded audio as a new array, or None (counted by the decoder) when rejected.
+template <typename F>
+py::object DecodeWith(F&& decode) {
+  std::array<int16_t, codec::kOpusMaxFrameSamples> pcm;
+  int n = 0;
+  {
+    py::gil_scoped_release release;
+    n = decode(std::span<int16_t>(pcm));
+  }
+  if (n <= 0) return py::none();
+  py::array_t<int16_t> out(n);
+  std::memcpy(out.mutable_data(), pcm.data(), static_cast<std::size_t>(n) * sizeof(int16_t));
+  return std::move(out);
+}
+
+py::dict Counters(const rtc::AudioReceiver& rx) {
+  const rtc::AudioReceiveCounters& c = rx.Counters();
+  return py::dict("packets_received"_a = c.packets_received,
+                  "packets_duplicate"_a = c.packets_duplicate,
+                  "bytes_received"_a = c.bytes_received, "recovered_fec"_a = c.recovered_fec,
+                  "recovered_red"_a = c.recovered_red, "malformed"_a = c.malformed,
+                  "padding"_a = c.padding, "decode_errors"_a = c.decode_errors,
+                  "jitter_ms"_a = c.jitter_ms);
+}
+
+}  // namespace
+
+void register_rtc(py::module_& m) {
+  py::class_<codec::VoiceEncoder>(m, "OpusEncoder",
+                                  "Mono 48 kHz Opus for voice: 20 ms frames, in-band FEC, "
+                                  "bitrate settable live (libopus).")
+      .def(py::init<int, bool, int, int>(), "bitrate_bps"_a = 32000, py::kw_only(),
+           "fec"_a = true, "expected_loss_percent"_a = 10, "complexity"_a = 5)
+      .def("encode", &Encode, "pcm"_a, "One int16[960] frame in, one Opus packet out.")
+      .def("set_bitrate", &codec::VoiceEncoder::SetBitrate, "bps"_a)
+      .def("set_expected_loss", &codec::VoiceEncoder::SetExpectedLoss, "percent"_a)
+      .def_property_readonly("bitrate_bps", &codec::VoiceEncoder::Bitrate);
+  m.attr("OpusEncoder").attr("SAMPLE_RATE") = codec::kOpusSampleRate;
+  m.attr("OpusEncoder").attr("FRAME_SAMPLES") = kOpusFrameSamples;
+
+  py::class_<codec::VoiceDecoder>(m, "OpusDecoder",
+                                  "Opus (mono or stereo streams) to mono 48 kHz int16, with "
+                                  "recovery from in-band FEC.")
+      .def(py::init<>())
+      .def_static("samples", [](const py::bytes& p) { return codec::OpusPacketSamples(Bytes(p)); },
+                  "packet"_a)
+      .def("decode",
+           [](codec::VoiceDecoder& d, const py::bytes& p) {
+             const auto packet = Bytes(p);
+             return DecodeWith([&](std::span<int16_t> out) { return d.Decode(packet, out); });
+           },
+           "packet"_a)
+      .def("decode_fec",
+           [](codec::VoiceDecoder& d, const py::bytes& p, int samples) {
+             const auto packet = Bytes(p);
+             return DecodeWith(
+                 [&](std::span<int16_t> out) { return d.DecodeFec(packet, samples, out); });
+           },
+           "next_packet"_a, "samples"_a)
+      .def_property_readonly("errors", &codec::VoiceDecoder::Errors);
+  m.attr("OpusDecoder").attr("SAMPLE_RATE") = codec::kOpusSampleRate;
+  m.attr("OpusDecoder").attr("MAX_FRAME") = codec::kOpusMaxFrameSamples;
+
+  py::class_<rtc::AudioReceiver>(m, "AudioReceiver")
+      .def(py::init([](py::handle jitter_buffer, int opus_pt, int red_pt, int transport_cc_id) {
+             return new rtc::AudioReceiver(core_jitter_buffer(jitter_buffer),
+                                           {opus_pt, red_pt, transport_cc_id});
+           }),
+           "jitter_buffer"_a, "opus_pt"_a, "red_pt"_a, "transport_cc_id"_a,
+           py::keep_alive<1, 2>())
+      .def("on_packet",
+           [](rtc::AudioReceiver& rx, const py::bytes& p, double usable_ms) -> py::object {
+             const auto packet = Bytes(p);
+             rtc::AudioPacketInfo info;
+             {
+               py::gil_scoped_release release;
+               info = rx.OnPacket(packet, usable_ms);
+             }
+             if (!info.parsed) return py::none();
+             return py::make_tuple(info.accepted, info.ssrc,
+                                   info.transport_seq ? int{*info.transport_seq} : -1);
+           },
+           "packet"_a, "usable_ms"_a,
+           "One decrypted RTP packet: (accepted, ssrc, transport_seq or -1), None if not RTP.")
+      .def("on_payload",
+           [](rtc::AudioReceiver& rx, int seq, int64_t timestamp, int payload_type,
+              const py::bytes& p, double usable_ms) {
+             const auto payload = Bytes(p);
+             py::gil_scoped_release release;
+             return rx.OnPayload(static_cast<uint16_t>(seq), static_cast<uint32_t>(timestamp),
+                                 payload_type, payload, usable_ms);
+           },
+           "seq"_a, "timestamp"_a, "payload_type"_a, "payload"_a, "usable_ms"_a,
+           "One parsed packet; False when the sequence guard held it back.")
+      .def("counters", &Counters)
+      .def("expected", &rtc::AudioReceiver::Expected)
+      .def_property_readonly("base_seq", &rtc::AudioReceiver::BaseSeq)
+      .def_property_readonly("highest_seq", &rtc::AudioReceiver::HighestSeq)
+      .def_property_readonly("guard_rejected",
+                             [](const rtc::AudioReceiver& rx) { return rx.Guard().Rejected(); })
+      .def_property_readonly("guard_highest",
+                             [](const rtc::AudioReceiver& rx) { return rx.Guard().Highest(); });
+
+  py::class_<rtc::SequenceGuard>(m, "SequenceGuard")
+      .def(py::init<int, int, int>(), "back"_a = 1000, "ahead"_a = 1000, "confirm"_a = 4)
+      .def("accept", [](rtc::SequenceGuard& g, int seq) {
+             return g.Accept(static_cast<uint16_t>(seq));
+           }, "seq"_a)
+      .def_property_readonly("highest", &rtc::SequenceGuard::Highest)
+      .def_property_readonly("rejected", &rtc::SequenceGuard::Rejected);
+}
+
+}  // namespace cbcs::bindings
