@@ -11,6 +11,7 @@
 #include "cbcs/codec/Opus.hpp"
 #include "cbcs/common/ConfigError.hpp"
 #include "cbcs/rtc/AudioReceiver.hpp"
+#include "cbcs/rtc/AudioSender.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;
@@ -28,9 +29,11 @@ std::span<const uint8_t> Bytes(const py::bytes& b) {
   return {reinterpret_cast<const uint8_t*>(data), static_cast<std::size_t>(size)};
 }
 
-// One 20 ms frame: int16[960] exactly, no silent conversion. Copied (on the stack) only
-// when the array is not contiguous.
-py::bytes Encode(codec::VoiceEncoder& enc, const py::array& pcm) {
+using Frame = std::array<int16_t, kOpusFrameSamples>;
+
+// One 20 ms frame: int16[960] exactly, no silent conversion (ConfigError otherwise). Points
+// into the array, or into `copy` when the array is not contiguous.
+std::span<const int16_t, kOpusFrameSamples> FrameOf(const py::array& pcm, Frame& copy) {
   if (!pcm.dtype().is(py::dtype::of<int16_t>()) || pcm.ndim() != 1 ||
       pcm.shape(0) != kOpusFrameSamples) {
     std::string shape = "[";
@@ -40,20 +43,25 @@ py::bytes Encode(codec::VoiceEncoder& enc, const py::array& pcm) {
     throw ConfigError("pcm: expected int16[960], got " +
                       std::string(py::str(pcm.dtype())) + shape + "]");
   }
-  std::array<int16_t, kOpusFrameSamples> frame;
   const int16_t* data = static_cast<const int16_t*>(pcm.data());
   if (pcm.strides(0) != sizeof(int16_t)) {
     const auto* base = static_cast<const char*>(pcm.data());
     for (int i = 0; i < kOpusFrameSamples; ++i) {
-      std::memcpy(&frame[i], base + i * pcm.strides(0), sizeof(int16_t));
+      std::memcpy(&copy[i], base + i * pcm.strides(0), sizeof(int16_t));
     }
-    data = frame.data();
+    data = copy.data();
   }
+  return std::span<const int16_t, kOpusFrameSamples>(data, kOpusFrameSamples);
+}
+
+py::bytes Encode(codec::VoiceEncoder& enc, const py::array& pcm) {
+  Frame copy;
+  const auto frame = FrameOf(pcm, copy);
   std::array<uint8_t, codec::kOpusMaxPacket> out;
   int n = 0;
   {
     py::gil_scoped_release release;
-    n = enc.Encode(std::span<const int16_t, kOpusFrameSamples>(data, kOpusFrameSamples), out);
+    n = enc.Encode(frame, out);
   }
   if (n < 0) throw ConfigError("opus encode: libopus error " + std::to_string(n));
   return py::bytes(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
@@ -161,6 +169,48 @@ void register_rtc(py::module_& m) {
                              [](const rtc::AudioReceiver& rx) { return rx.Guard().Rejected(); })
       .def_property_readonly("guard_highest",
                              [](const rtc::AudioReceiver& rx) { return rx.Guard().Highest(); });
+
+  py::class_<rtc::AudioSender>(m, "AudioSender")
+      .def(py::init([](py::handle encoder, int payload_type, uint32_t ssrc, int first_sequence,
+                       int64_t first_timestamp) {
+             return new rtc::AudioSender(encoder.cast<codec::VoiceEncoder&>(),
+                                         {payload_type, ssrc,
+                                          static_cast<uint16_t>(first_sequence),
+                                          static_cast<uint32_t>(first_timestamp)});
+           }),
+           "encoder"_a, "payload_type"_a, "ssrc"_a, "first_sequence"_a, "first_timestamp"_a,
+           py::keep_alive<1, 2>())
+      .def("set_red", &rtc::AudioSender::SetRed, "red_pt"_a, "depth"_a)
+      .def("set_extensions",
+           [](rtc::AudioSender& s, int mid_id, const py::bytes& mid, int transport_cc_id) {
+             if (!s.SetExtensions(mid_id, Bytes(mid), transport_cc_id)) {
+               throw ConfigError("header extensions: expected ids 1..14 and a mid of 1..16 "
+                                 "bytes, got ids " + std::to_string(mid_id) + ", " +
+                                 std::to_string(transport_cc_id));
+             }
+           },
+           "mid_id"_a, "mid"_a, "transport_cc_id"_a)
+      .def("next",
+           [](rtc::AudioSender& s, const py::array& pcm, int transport_seq) -> py::object {
+             Frame copy;
+             const auto frame = FrameOf(pcm, copy);
+             std::array<uint8_t, rtc::AudioSender::kMaxPacket> out;
+             std::size_t n = 0;
+             {
+               py::gil_scoped_release release;
+               n = s.Next(frame, static_cast<uint16_t>(transport_seq), out);
+             }
+             if (n == 0) return py::none();
+             return py::bytes(reinterpret_cast<const char*>(out.data()), n);
+           },
+           "pcm"_a, "transport_seq"_a,
+           "Encode one int16[960] frame: the RTP packet, or None when the encoder failed.")
+      .def("sent", &rtc::AudioSender::Sent, "The packet from next() is on its way.")
+      .def_property_readonly("sequence", &rtc::AudioSender::Sequence)
+      .def_property_readonly("last_timestamp", &rtc::AudioSender::LastTimestamp)
+      .def_property_readonly("last_payload_size", &rtc::AudioSender::LastPayloadSize)
+      .def_property_readonly("red_depth", &rtc::AudioSender::RedDepth)
+      .def_property_readonly("encode_errors", &rtc::AudioSender::EncodeErrors);
 
   py::class_<rtc::SequenceGuard>(m, "SequenceGuard")
       .def(py::init<int, int, int>(), "back"_a = 1000, "ahead"_a = 1000, "confirm"_a = 4)

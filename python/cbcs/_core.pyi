@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Agc', 'AudioReceiver', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'OpusDecoder', 'OpusEncoder', 'Pacer', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'SequenceGuard', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_build_extensions', 'rtp_find_extension', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
+__all__: list[str] = ['Agc', 'AudioReceiver', 'AudioSender', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'OpusDecoder', 'OpusEncoder', 'Pacer', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'SequenceGuard', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_build_extensions', 'rtp_find_extension', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
 class JitterDistribution:
     """
     Members:
@@ -509,6 +509,36 @@ class AudioReceiver:
         ...
     @property
     def highest_seq(self) -> int:
+        ...
+class AudioSender:
+    def __init__(self, encoder: typing.Any, payload_type: typing.SupportsInt | typing.SupportsIndex, ssrc: typing.SupportsInt | typing.SupportsIndex, first_sequence: typing.SupportsInt | typing.SupportsIndex, first_timestamp: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def next(self, pcm: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], transport_seq: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+        """
+        Encode one int16[960] frame: the RTP packet, or None when the encoder failed.
+        """
+    def sent(self) -> None:
+        """
+        The packet from next() is on its way.
+        """
+    def set_extensions(self, mid_id: typing.SupportsInt | typing.SupportsIndex, mid: bytes, transport_cc_id: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def set_red(self, red_pt: typing.SupportsInt | typing.SupportsIndex, depth: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def encode_errors(self) -> int:
+        ...
+    @property
+    def last_payload_size(self) -> int:
+        ...
+    @property
+    def last_timestamp(self) -> int:
+        ...
+    @property
+    def red_depth(self) -> int:
+        ...
+    @property
+    def sequence(self) -> int:
         ...
 class SequenceGuard:
     def __init__(self, back: typing.SupportsInt | typing.SupportsIndex = 1000, ahead: typing.SupportsInt | typing.SupportsIndex = 1000, confirm: typing.SupportsInt | typing.SupportsIndex = 4) -> None:

@@ -13,7 +13,6 @@ from scipy.signal import resample_poly
 from cbcs.media import JitterBuffer, rtp
 from cbcs.rtc.opus import OpusEncoder
 from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
-from cbcs.rtc.send import build_red
 
 SPEECH = Path(__file__).parents[2] / ".." / "shared" / "data" / "audio" / "speech" / "en_pesq_speech.wav"
 
@@ -42,8 +41,9 @@ def run(lost: set[int], *, red_depth: int) -> tuple[JitterBufferReceiver, list[s
         payload = enc.encode(pcm)
         ts = (ts0 + i * 960) & 0xFFFFFFFF
         if red_depth:
-            blocks = [((ts - hts) & 0xFFFFFFFF, p) for hts, p in history[-red_depth:]]
-            body, pt = build_red(111, blocks + [(0, payload)]), 63
+            blocks = [rtp.RedBlock(111, (ts - hts) & 0xFFFFFFFF, p)
+                      for hts, p in history[-red_depth:]]
+            body, pt = rtp.build_red(blocks, 111, payload), 63
         else:
             body, pt = payload, 111
         history.append((ts, payload))
