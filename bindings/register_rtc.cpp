@@ -4,12 +4,18 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <array>
 #include <cstring>
 #include <string>
+#include <vector>
 
+#include "cbcs/cc/FeedbackGenerator.hpp"
 #include "cbcs/codec/Opus.hpp"
 #include "cbcs/common/ConfigError.hpp"
+#include "cbcs/rtc/AudioLink.hpp"
 #include "cbcs/rtc/AudioReceiver.hpp"
 #include "cbcs/rtc/AudioSender.hpp"
 #include "register.hpp"
@@ -90,6 +96,41 @@ py::dict Counters(const rtc::AudioReceiver& rx) {
                   "recovered_red"_a = c.recovered_red, "malformed"_a = c.malformed,
                   "padding"_a = c.padding, "decode_errors"_a = c.decode_errors,
                   "jitter_ms"_a = c.jitter_ms);
+}
+
+// A socket address as Python's socket module gives it: (host, port) for IPv4, (host, port,
+// flowinfo, scope_id) for IPv6.
+py::tuple Address(const sockaddr_storage& a) {
+  char host[INET6_ADDRSTRLEN] = {};
+  if (a.ss_family == AF_INET6) {
+    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(a);
+    inet_ntop(AF_INET6, &v6.sin6_addr, host, sizeof(host));
+    return py::make_tuple(std::string(host), ntohs(v6.sin6_port), ntohl(v6.sin6_flowinfo),
+                          v6.sin6_scope_id);
+  }
+  const auto& v4 = reinterpret_cast<const sockaddr_in&>(a);
+  inet_ntop(AF_INET, &v4.sin_addr, host, sizeof(host));
+  return py::make_tuple(std::string(host), ntohs(v4.sin_port));
+}
+
+void SetRoute(rtc::AudioLink& link, int fd, const std::string& host, int port) {
+  sockaddr_storage a{};
+  socklen_t len = 0;
+  if (port < 0 || port > 0xFFFF) throw ConfigError("route: port out of range");
+  auto& v4 = reinterpret_cast<sockaddr_in&>(a);
+  auto& v6 = reinterpret_cast<sockaddr_in6&>(a);
+  if (inet_pton(AF_INET, host.c_str(), &v4.sin_addr) == 1) {
+    v4.sin_family = AF_INET;
+    v4.sin_port = htons(static_cast<uint16_t>(port));
+    len = sizeof(sockaddr_in);
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6.sin6_addr) == 1) {
+    v6.sin6_family = AF_INET6;
+    v6.sin6_port = htons(static_cast<uint16_t>(port));
+    len = sizeof(sockaddr_in6);
+  } else {
+    throw ConfigError("route: expected an IPv4 or IPv6 address, got " + host);
+  }
+  link.SetRoute(fd, reinterpret_cast<const sockaddr*>(&a), len);
 }
 
 }  // namespace
@@ -211,6 +252,57 @@ void register_rtc(py::module_& m) {
       .def_property_readonly("last_payload_size", &rtc::AudioSender::LastPayloadSize)
       .def_property_readonly("red_depth", &rtc::AudioSender::RedDepth)
       .def_property_readonly("encode_errors", &rtc::AudioSender::EncodeErrors);
+
+  py::class_<rtc::AudioLink>(m, "AudioLink")
+      .def(py::init([](rtc::AudioReceiver& receiver, py::handle feedback,
+                       const std::vector<int>& audio_payload_types, int srtp_profile,
+                       const py::bytes& rx_master, const py::bytes& tx_master) {
+             auto* generator = feedback.is_none() ? nullptr
+                                                  : &feedback.cast<cc::FeedbackGenerator&>();
+             return new rtc::AudioLink(receiver, generator, audio_payload_types, srtp_profile,
+                                       Bytes(rx_master), Bytes(tx_master));
+           }),
+           "receiver"_a, "feedback"_a, "audio_payload_types"_a, "srtp_profile"_a,
+           "rx_master"_a, "tx_master"_a, py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
+      .def("set_route", &SetRoute, "fd"_a, "host"_a, "port"_a,
+           "Send RTP to host:port through socket fd, and take audio only from there.")
+      .def("drain",
+           [](rtc::AudioLink& link, int fd, double wall_minus_media_ms, double now_ms) {
+             py::list others;
+             // a full queue of others is handed over and reading goes on, a few times at most
+             for (int round = 0; round < 4; ++round) {
+               link.ClearOthers();
+               {
+                 py::gil_scoped_release release;
+                 link.Drain(fd, wall_minus_media_ms, now_ms);
+               }
+               for (const rtc::OtherDatagram& o : link.Others()) {
+                 others.append(py::make_tuple(
+                     py::bytes(reinterpret_cast<const char*>(o.data.data()), o.size),
+                     Address(o.from), o.arrival_ms));
+               }
+               if (link.Others().size() < rtc::AudioLink::kMaxOthersPerDrain) break;
+             }
+             return others;
+           },
+           "fd"_a, "wall_minus_media_ms"_a, "now_ms"_a,
+           "Read what waits on fd: our audio goes to the receiver; the rest comes back as "
+           "[(data, address, arrival_ms), ...].")
+      .def("send_rtp",
+           [](rtc::AudioLink& link, const py::bytes& p) {
+             const auto packet = Bytes(p);
+             py::gil_scoped_release release;
+             return link.SendRtp(packet);
+           },
+           "packet"_a, "Encrypt and send one RTP packet; False when it could not be sent.")
+      .def("counters",
+           [](const rtc::AudioLink& link) {
+             const rtc::AudioLinkCounters& c = link.Counters();
+             return py::dict("audio_packets"_a = c.audio_packets,
+                             "undecryptable"_a = c.undecryptable, "oversize"_a = c.oversize,
+                             "sent"_a = c.sent, "send_errors"_a = c.send_errors);
+           })
+      .def_property_readonly("remote_ssrc", &rtc::AudioLink::RemoteSsrc);
 
   py::class_<rtc::SequenceGuard>(m, "SequenceGuard")
       .def(py::init<int, int, int>(), "back"_a = 1000, "ahead"_a = 1000, "confirm"_a = 4)

@@ -9,7 +9,7 @@ packages=(
   clang libclang-rt-14-dev  # libFuzzer targets
   libspeexdsp1           # SpeexDSP preprocessor, a peer of cbcs bench denoise
   chromium               # end-to-end WebRTC calls (tests/e2e, cbcs bench e2e)
-  libopus-dev pkg-config  # Opus, linked into the core for the call audio path
+  libopus-dev libsrtp2-dev pkg-config  # Opus and SRTP, linked into the core (call audio)
 )
 
 missing=()

@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Agc', 'AudioReceiver', 'AudioSender', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'OpusDecoder', 'OpusEncoder', 'Pacer', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'SequenceGuard', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_build_extensions', 'rtp_find_extension', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
+__all__: list[str] = ['Agc', 'AudioLink', 'AudioReceiver', 'AudioSender', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'OpusDecoder', 'OpusEncoder', 'Pacer', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'SequenceGuard', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_build_extensions', 'rtp_find_extension', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
 class JitterDistribution:
     """
     Members:
@@ -539,6 +539,26 @@ class AudioSender:
         ...
     @property
     def sequence(self) -> int:
+        ...
+class AudioLink:
+    def __init__(self, receiver: AudioReceiver, feedback: typing.Any, audio_payload_types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], srtp_profile: typing.SupportsInt | typing.SupportsIndex, rx_master: bytes, tx_master: bytes) -> None:
+        ...
+    def counters(self) -> dict:
+        ...
+    def drain(self, fd: typing.SupportsInt | typing.SupportsIndex, wall_minus_media_ms: typing.SupportsFloat | typing.SupportsIndex, now_ms: typing.SupportsFloat | typing.SupportsIndex) -> list:
+        """
+        Read what waits on fd: our audio goes to the receiver; the rest comes back as [(data, address, arrival_ms), ...].
+        """
+    def send_rtp(self, packet: bytes) -> bool:
+        """
+        Encrypt and send one RTP packet; False when it could not be sent.
+        """
+    def set_route(self, fd: typing.SupportsInt | typing.SupportsIndex, host: str, port: typing.SupportsInt | typing.SupportsIndex) -> None:
+        """
+        Send RTP to host:port through socket fd, and take audio only from there.
+        """
+    @property
+    def remote_ssrc(self) -> int:
         ...
 class SequenceGuard:
     def __init__(self, back: typing.SupportsInt | typing.SupportsIndex = 1000, ahead: typing.SupportsInt | typing.SupportsIndex = 1000, confirm: typing.SupportsInt | typing.SupportsIndex = 4) -> None:

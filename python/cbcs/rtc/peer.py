@@ -29,6 +29,7 @@ from cbcs.media import (Denoiser, FeedbackGenerator, JitterBuffer, SendSideBwe, 
 from cbcs.rtc import protection
 from cbcs.rtc import sdp as sdpmod
 from cbcs.rtc.fastpath import AudioFastPath, AudioHandler
+from cbcs.rtc.link import AudioLink
 from cbcs.rtc.ice import configure_ice, dropped_datagrams, keep_candidates
 from cbcs.rtc.impair import Impairment
 from cbcs.rtc.media import (Fill, PacedAudioTrack, PatternVideoTrack, PlayoutRecorder, mono_ms,
@@ -245,6 +246,7 @@ class Peer(_BasePeer):
         self._remote_ssrc = 0
         self._transceiver: Any = None
         self.fastpath: AudioFastPath | None = None
+        self.link: AudioLink | None = None
         self._on_audio: AudioHandler | None = None
         self._clock: asyncio.TimerHandle | None = None
         self._clock_t0, self._clock_k = 0.0, 0
@@ -258,7 +260,7 @@ class Peer(_BasePeer):
                                   "got none")
         self._transceiver = transceiver
         self.audio_sender = AudioSender(sender, self.opus, self.fill,
-                                        payload_type=self.offer.opus_pt, send=self._send)
+                                        payload_type=self.offer.opus_pt, send=self._send_rtp)
         self.core.append("send:libopus+fec")
         receiver = transceiver.receiver
         denoiser = _make_denoiser() if self.denoise else None
@@ -379,7 +381,13 @@ class Peer(_BasePeer):
         k = self._clock_k
         try:
             if self._reader is not None:
+                if self.link is None:
+                    self._open_link()
+                else:
+                    self.link.follow_route()
                 self._reader.drain()
+                if self.link is not None and self.link.core.remote_ssrc:
+                    self._remote_ssrc = self.link.core.remote_ssrc
             now_ms, wall = mono_ms(), wall_ms()
             if self.rx is not None:
                 # an audio device pulling 20 ms plays the second half 10 ms later; the
@@ -424,6 +432,27 @@ class Peer(_BasePeer):
         headers = 50 * (12 + 12 + 28) * 8
         opus = (target_bps - headers) / (1 + depth)
         self.opus.set_bitrate(int(min(max(opus, 12_000), 48_000)))
+
+    def _open_link(self) -> None:
+        """Hand the socket's audio to the core once DTLS-SRTP is up (the reader's sockets
+        only: an in-process impairment keeps the Python fast path)."""
+        if self.fastpath is None or self.rx is None or self._reader is None:
+            return
+        link = AudioLink.open(self.fastpath.dtls, self.rx, self.feedback,
+                              set(self.fastpath.payload_types))
+        if link is None:
+            return
+        link.follow_route()
+        self.link = link
+        self._reader.link = link.core
+        self.core.append("receive+send:core-link(srtp,udp)")
+
+    def _send_rtp(self, packet: bytes) -> None:
+        """Send one of our audio RTP packets; ConnectionError when there is no call."""
+        if self.link is not None:
+            self.link.send(packet)
+        else:
+            self._send(packet)
 
     def _send(self, packet: bytes) -> None:
         """Send one RTP or RTCP packet; ConnectionError when there is no call to send on."""
@@ -506,6 +535,8 @@ class Peer(_BasePeer):
             st.malformed_packets += dropped_datagrams(self.pc)
         if self.fastpath is not None:
             st.malformed_packets += self.fastpath.undecryptable
+        if self.link is not None:
+            st.malformed_packets += self.link.dropped
         st.rate()
         return st
 

@@ -36,6 +36,9 @@ class TickReader:
         self._sockets = list(sockets)
         self._set_arrival = set_arrival
         self.datagrams = 0
+        #: once set (a ``_core.AudioLink``), the core reads the sockets: it keeps the call's
+        #: audio and gives back the rest, which goes to the protocols as before
+        self.link: Any = None
 
     @classmethod
     def attach(cls, protocols: Sequence[Any],
@@ -60,8 +63,15 @@ class TickReader:
     def drain(self) -> None:
         """Deliver every datagram waiting on the sockets (at most MAX_PER_TICK each)."""
         offset_ms = time.time() * 1000.0 - mono_ms()  # wall clock minus media clock
+        link = self.link
         try:
             for sock, protocol in self._sockets:
+                if link is not None:
+                    for data, addr, arrival in link.drain(sock.fileno(), offset_ms, mono_ms()):
+                        self.datagrams += 1
+                        self._set_arrival(arrival)
+                        protocol.datagram_received(data, addr)
+                    continue
                 for _ in range(MAX_PER_TICK):
                     try:
                         data, ancillary, _, addr = sock.recvmsg(4096, _CMSG_SPACE)
