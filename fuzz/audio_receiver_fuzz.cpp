@@ -31,7 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     buffer.Get(now_ms + 10.0);
   }
   const auto& c = rx.Counters();
-  if (c.packets_received + c.packets_duplicate + c.malformed + rx.Guard().Rejected() > packets * 2 ||
+  const int64_t counted =
+      c.packets_received + c.packets_duplicate + c.malformed + rx.Guard().Rejected();
+  if (counted > packets * 2 ||
       c.padding > c.packets_received || c.recovered_red > 16 * c.packets_received) {
     std::abort();
   }

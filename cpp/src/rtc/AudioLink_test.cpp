@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <time.h>
-
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <thread>

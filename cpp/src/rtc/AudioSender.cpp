@@ -60,7 +60,8 @@ std::size_t AudioSender::Next(std::span<const int16_t, codec::kOpusFrameSamples>
       const uint32_t offset = ts - f.timestamp;
       if (offset > 0 && offset < rtp::RedPayload::kMaxTimestampOffset &&
           f.size <= rtp::RedPayload::kMaxBlockLength) {
-        red[count++] = {static_cast<uint8_t>(config_.payload_type), offset, {f.data.data(), f.size}};
+        red[count++] = {static_cast<uint8_t>(config_.payload_type), offset,
+                        {f.data.data(), f.size}};
       }
     }
     const std::size_t size = rtp::RedPayload::Build(
@@ -77,7 +78,8 @@ std::size_t AudioSender::Next(std::span<const int16_t, codec::kOpusFrameSamples>
                                        static_cast<uint8_t>(transport_seq)};
   if (transport_cc_id_ > 0) elements[count++] = {static_cast<uint8_t>(transport_cc_id_), tseq};
   std::array<uint8_t, 24> ext;
-  const std::size_t ext_size = count ? rtp::BuildOneByteExtensions({elements.data(), count}, ext) : 0;
+  const std::size_t ext_size =
+      count ? rtp::BuildOneByteExtensions({elements.data(), count}, ext) : 0;
 
   rtp::RtpHeader h;
   h.marker = first_;

@@ -21,7 +21,8 @@ SrtpSession::SrtpSession(int profile, std::span<const uint8_t> master, Direction
   const unsigned key = srtp_profile_get_master_key_length(p);
   const unsigned salt = srtp_profile_get_master_salt_length(p);
   srtp_policy_t policy{};
-  if (key == 0 || srtp_crypto_policy_set_from_profile_for_rtp(&policy.rtp, p) != srtp_err_status_ok ||
+  if (key == 0 ||
+      srtp_crypto_policy_set_from_profile_for_rtp(&policy.rtp, p) != srtp_err_status_ok ||
       srtp_crypto_policy_set_from_profile_for_rtcp(&policy.rtcp, p) != srtp_err_status_ok) {
     throw ConfigError("srtp: unknown protection profile " + std::to_string(profile));
   }

@@ -6,10 +6,15 @@ an exception), an asyncio queue, the DTLS transport's task, a pure-Python RTP pa
 router and two awaits; every packet it sends goes down four nested coroutines. For the 50
 packets a second each way of a voice call, that chain was most of the server's CPU per call.
 Here, once DTLS-SRTP is up, received RTP of the negotiated audio payload types is
-unprotected with aiortc's own SRTP session and handed to the receive path at once (the
-core parses it there); what the peer sends is protected with the same session and written to the
-socket of the pair ICE selected. DTLS, STUN, received RTCP and other payload types (video)
-take aiortc's way unchanged.
+unprotected with aiortc's own SRTP session and handed to the receive path at once (the core
+parses it there); what the peer sends is protected with the same session and written to
+the socket of the pair ICE selected. DTLS, STUN, received RTCP and other payload types
+(video) take aiortc's way unchanged.
+
+When the peer reads its sockets once per tick (:mod:`cbcs.rtc.tickread`), the core's audio
+link (:mod:`cbcs.rtc.link`) takes the audio both ways instead; this path serves the first
+packets before it opens, an in-process impairment, and event loops whose sockets cannot be
+read that way. RTCP always leaves through here.
 """
 
 from __future__ import annotations
