@@ -26,8 +26,8 @@ def test_packets_carry_mid_transport_sequence_and_red_as_negotiated() -> None:
     told: list[tuple[int, int]] = []
     sender = AudioSender(_AiortcSender(), OpusEncoder(32000), silence, payload_type=111,
                          send=sent.append)
-    sender.red_pt, sender.red_depth = 63, 2
-    sender.mid_id, sender.transport_cc_id = 4, 3
+    sender.set_red(63, 2)
+    sender.set_extensions(4, 3)
     sender.on_sent = lambda seq, size, ms: told.append((seq, size))
     for _ in range(70):  # 1.4 s of audio
         sender.tick()
@@ -64,6 +64,6 @@ def test_a_send_that_fails_is_not_counted() -> None:
 
     sender = AudioSender(_AiortcSender(), OpusEncoder(32000), silence, payload_type=111,
                          send=refuse)
-    sender.transport_cc_id = 3
+    sender.set_extensions(None, 3)
     sender.tick()
     assert sender.packets == 0 and sender._tseq == 1

@@ -26,11 +26,6 @@ std::array<int16_t, codec::kOpusFrameSamples> Tone(int frame) {
   return pcm;
 }
 
-struct Packet {
-  std::vector<uint8_t> bytes;
-  rtp::RtpPacket parsed;
-};
-
 TEST(AudioSender, PacketsCarryRedMidAndTransportSequenceAsNegotiated) {
   codec::VoiceEncoder enc(32000, true, 10, 5);
   AudioSender sender(enc, {111, 0x11223344, 65534, 0xFFFFF000});

@@ -321,8 +321,7 @@ class Peer(_BasePeer):
         red = self.offer.red_pt is not None
         tcc = self.offer.transport_cc_id is not None
         if self.offer.red_pt is not None and self.audio_sender is not None:
-            self.audio_sender.red_pt = self.offer.red_pt
-            self.audio_sender.red_depth = self.red_depth
+            self.audio_sender.set_red(self.offer.red_pt, self.red_depth)
             # aiortc's router only passes payload types it negotiated itself
             dtls._rtp_router.payload_type_table.setdefault(self.offer.red_pt, set()).add(
                 transceiver.receiver)
@@ -335,7 +334,6 @@ class Peer(_BasePeer):
             self.feedback = FeedbackGenerator(sender_ssrc=sender._ssrc)
             self.bwe = SendSideBwe(start_bps=64_000, min_bps=16_000, max_bps=256_000)
             if self.audio_sender is not None:
-                self.audio_sender.transport_cc_id = self.offer.transport_cc_id
                 self.audio_sender.on_sent = self.bwe.on_packet_sent
             original_rtcp_data = dtls._handle_rtcp_data
             bwe, sent_loss = self.bwe, self.sent_loss
@@ -352,7 +350,7 @@ class Peer(_BasePeer):
             dtls._handle_rtcp_data = handle_rtcp_data
             self.core.append("transport-cc+send-side-bwe")
         if self.audio_sender is not None:
-            self.audio_sender.mid_id = self.offer.mid_id
+            self.audio_sender.set_extensions(self.offer.mid_id, self.offer.transport_cc_id)
         audio_pts = {pt for pt in (self.offer.opus_pt, self.offer.red_pt) if pt is not None}
         assert self._on_audio is not None  # set with the receive path, before the answer
         self.fastpath = AudioFastPath(dtls, audio_pts, self._on_audio)
@@ -423,7 +421,7 @@ class Peer(_BasePeer):
         if self.sent_loss.seen >= 100:  # 2 s of feedback before trusting the figures
             self.red_depth = protection.red_depth_for(self.sent_loss.loss_rate,
                                                       self.sent_loss.mean_burst)
-            sender.red_depth = self.red_depth
+            sender.set_red(sender.red_pt, self.red_depth)
 
     def _apply_target(self, target_bps: float) -> None:
         """Share the estimated capacity between Opus and what rides along with it: RTP/UDP/

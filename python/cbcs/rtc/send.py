@@ -58,11 +58,11 @@ class IdleAudioTrack(MediaStreamTrack):
 class AudioSender:
     """Encodes and sends one 20 ms frame per :meth:`tick` through ``send(packet)``.
 
-    The core's ``AudioSender`` encodes and frames each packet with the GIL released. With
-    ``red_pt`` set, each Opus payload goes out in a RED packet together with the previous
-    ``red_depth`` ones. With ``transport_cc_id`` set, every packet carries a transport-wide
-    sequence number and ``on_sent(seq, size, send_ms)`` is told of it (for congestion
-    control). ``mid_id`` adds the BUNDLE mid, as browsers do.
+    The core's ``AudioSender`` encodes and frames each packet with the GIL released. After
+    :meth:`set_red`, each Opus payload goes out in a RED packet together with the previous
+    ``red_depth`` ones. After :meth:`set_extensions`, every packet carries the BUNDLE mid (as
+    browsers do) and a transport-wide sequence number, and ``on_sent(seq, size, send_ms)``
+    is told of each (for congestion control).
     """
 
     def __init__(self, sender: Any, encoder: OpusEncoder, fill: Fill, *,
@@ -77,10 +77,10 @@ class AudioSender:
                                            random.randint(0, 0xFFFF),
                                            random.randint(0, 0xFFFFFFFF))
         self._mid = str(getattr(sender, "_RTCRtpSender__mid", None) or "").encode()
-        self._red_pt: int | None = None
-        self._red_depth = 1
-        self._mid_id: int | None = None
-        self._transport_cc_id: int | None = None
+        self.red_pt: int | None = None
+        self.red_depth = 1
+        self.mid_id: int | None = None
+        self.transport_cc_id: int | None = None
         self._samples = 0
         self._tseq = 1
         self.packets = 0
@@ -92,46 +92,17 @@ class AudioSender:
         """Frames the encoder failed on (nothing was sent for them)."""
         return int(self.core.encode_errors)
 
-    @property
-    def red_pt(self) -> int | None:
-        return self._red_pt
+    def set_red(self, red_pt: int | None, depth: int) -> None:
+        """Wrap each payload in RED (payload type ``red_pt``, None: off) with ``depth``
+        earlier ones."""
+        self.red_pt, self.red_depth = red_pt, depth
+        self.core.set_red(-1 if red_pt is None else red_pt, depth)
 
-    @red_pt.setter
-    def red_pt(self, pt: int | None) -> None:
-        self._red_pt = pt
-        self.core.set_red(-1 if pt is None else pt, self._red_depth)
-
-    @property
-    def red_depth(self) -> int:
-        return self._red_depth
-
-    @red_depth.setter
-    def red_depth(self, depth: int) -> None:
-        self._red_depth = depth
-        self.core.set_red(-1 if self._red_pt is None else self._red_pt, depth)
-
-    @property
-    def mid_id(self) -> int | None:
-        return self._mid_id
-
-    @mid_id.setter
-    def mid_id(self, ext_id: int | None) -> None:
-        self._mid_id = ext_id
-        self._set_extensions()
-
-    @property
-    def transport_cc_id(self) -> int | None:
-        return self._transport_cc_id
-
-    @transport_cc_id.setter
-    def transport_cc_id(self, ext_id: int | None) -> None:
-        self._transport_cc_id = ext_id
-        self._set_extensions()
-
-    def _set_extensions(self) -> None:
-        mid_id = -1 if self._mid_id is None else self._mid_id
-        tcc_id = -1 if self._transport_cc_id is None else self._transport_cc_id
-        self.core.set_extensions(mid_id, self._mid, tcc_id)
+    def set_extensions(self, mid_id: int | None, transport_cc_id: int | None) -> None:
+        """The negotiated header extension ids (None: not negotiated)."""
+        self.mid_id, self.transport_cc_id = mid_id, transport_cc_id
+        self.core.set_extensions(-1 if mid_id is None else mid_id, self._mid,
+                                 -1 if transport_cc_id is None else transport_cc_id)
 
     def bitrate_bps(self) -> float:
         """What went on the wire over the last ~2 s (RTP headers included, not UDP/IP)."""
@@ -154,7 +125,7 @@ class AudioSender:
         core = self.core
         core.sent()
         tseq = None
-        if self._transport_cc_id is not None:
+        if self.transport_cc_id is not None:
             tseq = self._tseq
             self._tseq += 1
         self.packets += 1
