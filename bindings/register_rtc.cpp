@@ -1,5 +1,5 @@
-// Python bindings for the call audio path: Opus (cpp/codec) and the audio receiver
-// (cpp/rtc) behind cbcs.rtc.opus and cbcs.rtc.receive.
+// Python bindings for the call audio path: Opus (cpp/codec), and the receiver, sender and
+// socket link (cpp/rtc) behind cbcs.rtc.opus, .receive, .send and .link.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
