@@ -43,9 +43,9 @@ def test_chromium_call_both_ways_within_budget(profile: str) -> None:
         assert s[key] is not None and s[key] >= base, (key, s)  # physics: no faster than the link
     for key in ("p95_ms", "down_p95_ms"):
         assert s[key] is not None and s[key] < 600.0, (key, s)
-    # the audio ran through the core's path, not aiortc's
-    assert {"fast-path:srtp+rtp", "receive:read-per-tick",
-            "receive:jitter-buffer+opus-fec"} <= set(s["server"]["core"]), s["server"]["core"]
+    # the audio ran through the core's path, not aiortc's: socket, SRTP and RTP included
+    assert {"fast-path:srtp+rtp", "receive:read-per-tick", "receive:jitter-buffer+opus-fec",
+            "receive+send:core-link(srtp,udp)"} <= set(s["server"]["core"]), s["server"]["core"]
     server = s["server"]
     assert isinstance(server, dict) and server["packets_received"] > 150
     assert server["send_bitrate_bps"] > 10_000  # our own send path is on the wire
