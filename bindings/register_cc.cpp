@@ -23,13 +23,6 @@ using namespace pybind11::literals;
 namespace cbcs::bindings {
 namespace {
 
-std::span<const uint8_t> BytesView(const py::bytes& b) {
-  char* data = nullptr;
-  py::ssize_t len = 0;
-  PyBytes_AsStringAndSize(b.ptr(), &data, &len);
-  return {reinterpret_cast<const uint8_t*>(data), static_cast<size_t>(len)};
-}
-
 const char* KindName(cc::PacketKind k) {
   switch (k) {
     case cc::PacketKind::kAudio: return "audio";

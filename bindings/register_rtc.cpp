@@ -28,13 +28,6 @@ namespace {
 
 using codec::kOpusFrameSamples;
 
-std::span<const uint8_t> Bytes(const py::bytes& b) {
-  char* data = nullptr;
-  Py_ssize_t size = 0;
-  PyBytes_AsStringAndSize(b.ptr(), &data, &size);
-  return {reinterpret_cast<const uint8_t*>(data), static_cast<std::size_t>(size)};
-}
-
 using Frame = std::array<int16_t, kOpusFrameSamples>;
 
 // One 20 ms frame: int16[960] exactly, no silent conversion (ConfigError otherwise). Points
@@ -152,17 +145,17 @@ void register_rtc(py::module_& m) {
                                   "Opus (mono or stereo streams) to mono 48 kHz int16, with "
                                   "recovery from in-band FEC.")
       .def(py::init<>())
-      .def_static("samples", [](const py::bytes& p) { return codec::OpusPacketSamples(Bytes(p)); },
+      .def_static("samples", [](const py::bytes& p) { return codec::OpusPacketSamples(BytesView(p)); },
                   "packet"_a)
       .def("decode",
            [](codec::VoiceDecoder& d, const py::bytes& p) {
-             const auto packet = Bytes(p);
+             const auto packet = BytesView(p);
              return DecodeWith([&](std::span<int16_t> out) { return d.Decode(packet, out); });
            },
            "packet"_a)
       .def("decode_fec",
            [](codec::VoiceDecoder& d, const py::bytes& p, int samples) {
-             const auto packet = Bytes(p);
+             const auto packet = BytesView(p);
              return DecodeWith(
                  [&](std::span<int16_t> out) { return d.DecodeFec(packet, samples, out); });
            },
@@ -180,7 +173,7 @@ void register_rtc(py::module_& m) {
            py::keep_alive<1, 2>())
       .def("on_packet",
            [](rtc::AudioReceiver& rx, const py::bytes& p, double usable_ms) -> py::object {
-             const auto packet = Bytes(p);
+             const auto packet = BytesView(p);
              rtc::AudioPacketInfo info;
              {
                py::gil_scoped_release release;
@@ -195,7 +188,7 @@ void register_rtc(py::module_& m) {
       .def("on_payload",
            [](rtc::AudioReceiver& rx, int seq, int64_t timestamp, int payload_type,
               const py::bytes& p, double usable_ms) {
-             const auto payload = Bytes(p);
+             const auto payload = BytesView(p);
              py::gil_scoped_release release;
              return rx.OnPayload(static_cast<uint16_t>(seq), static_cast<uint32_t>(timestamp),
                                  payload_type, payload, usable_ms);
@@ -224,7 +217,7 @@ void register_rtc(py::module_& m) {
       .def("set_red", &rtc::AudioSender::SetRed, "red_pt"_a, "depth"_a)
       .def("set_extensions",
            [](rtc::AudioSender& s, int mid_id, const py::bytes& mid, int transport_cc_id) {
-             if (!s.SetExtensions(mid_id, Bytes(mid), transport_cc_id)) {
+             if (!s.SetExtensions(mid_id, BytesView(mid), transport_cc_id)) {
                throw ConfigError("header extensions: expected ids 1..14 and a mid of 1..16 "
                                  "bytes, got ids " + std::to_string(mid_id) + ", " +
                                  std::to_string(transport_cc_id));
@@ -247,10 +240,8 @@ void register_rtc(py::module_& m) {
            "pcm"_a, "transport_seq"_a,
            "Encode one int16[960] frame: the RTP packet, or None when the encoder failed.")
       .def("sent", &rtc::AudioSender::Sent, "The packet from next() is on its way.")
-      .def_property_readonly("sequence", &rtc::AudioSender::Sequence)
       .def_property_readonly("last_timestamp", &rtc::AudioSender::LastTimestamp)
       .def_property_readonly("last_payload_size", &rtc::AudioSender::LastPayloadSize)
-      .def_property_readonly("red_depth", &rtc::AudioSender::RedDepth)
       .def_property_readonly("encode_errors", &rtc::AudioSender::EncodeErrors);
 
   py::class_<rtc::AudioLink>(m, "AudioLink")
@@ -260,7 +251,7 @@ void register_rtc(py::module_& m) {
              auto* generator = feedback.is_none() ? nullptr
                                                   : &feedback.cast<cc::FeedbackGenerator&>();
              return new rtc::AudioLink(receiver, generator, audio_payload_types, srtp_profile,
-                                       Bytes(rx_master), Bytes(tx_master));
+                                       BytesView(rx_master), BytesView(tx_master));
            }),
            "receiver"_a, "feedback"_a, "audio_payload_types"_a, "srtp_profile"_a,
            "rx_master"_a, "tx_master"_a, py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
@@ -290,7 +281,7 @@ void register_rtc(py::module_& m) {
            "[(data, address, arrival_ms), ...].")
       .def("send_rtp",
            [](rtc::AudioLink& link, const py::bytes& p) {
-             const auto packet = Bytes(p);
+             const auto packet = BytesView(p);
              py::gil_scoped_release release;
              return link.SendRtp(packet);
            },

@@ -90,7 +90,7 @@ std::size_t AudioLink::Drain(int fd, double wall_minus_media_ms, double now_ms) 
       }
     }
     const auto size = static_cast<std::size_t>(got);
-    if ((msg.msg_flags & MSG_TRUNC) != 0 || size > OtherDatagram{}.data.size()) {
+    if ((msg.msg_flags & MSG_TRUNC) != 0 || size > OtherDatagram::kMaxSize) {
       ++counters_.oversize;
       continue;
     }
@@ -112,7 +112,6 @@ std::size_t AudioLink::Drain(int fd, double wall_minus_media_ms, double now_ms) 
     }
     OtherDatagram& other = others_[others_count_++];
     other.from = from;
-    other.from_len = msg.msg_namelen;
     other.arrival_ms = arrival_ms;
     other.size = size;
     std::memcpy(other.data.data(), buffer_.data(), size);
@@ -121,8 +120,8 @@ std::size_t AudioLink::Drain(int fd, double wall_minus_media_ms, double now_ms) 
 }
 
 bool AudioLink::SendRtp(std::span<const uint8_t> packet) noexcept {
-  std::array<uint8_t, 1500 + SrtpSession::kMaxTrailer> out;
-  if (route_len_ == 0 || packet.size() > 1500) {
+  std::array<uint8_t, kMaxRtpSize + SrtpSession::kMaxTrailer> out;
+  if (route_len_ == 0 || packet.size() > kMaxRtpSize) {
     ++counters_.send_errors;
     return false;
   }

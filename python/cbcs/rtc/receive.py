@@ -71,7 +71,6 @@ class JitterBufferReceiver:
         self.jb = jitter_buffer
         self.on_block = on_block
         self.denoiser = denoiser
-        self.opus_pt, self.red_pt = opus_pt, red_pt
         self.core: Any = _core.AudioReceiver(
             jitter_buffer._core, -1 if opus_pt is None else opus_pt,
             -1 if red_pt is None else red_pt, -1 if transport_cc_id is None else transport_cc_id)

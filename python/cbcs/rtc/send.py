@@ -78,8 +78,6 @@ class AudioSender:
                                            random.randint(0, 0xFFFFFFFF))
         self._mid = str(getattr(sender, "_RTCRtpSender__mid", None) or "").encode()
         self.red_pt: int | None = None
-        self.red_depth = 1
-        self.mid_id: int | None = None
         self.transport_cc_id: int | None = None
         self._samples = 0
         self._tseq = 1
@@ -95,12 +93,12 @@ class AudioSender:
     def set_red(self, red_pt: int | None, depth: int) -> None:
         """Wrap each payload in RED (payload type ``red_pt``, None: off) with ``depth``
         earlier ones."""
-        self.red_pt, self.red_depth = red_pt, depth
+        self.red_pt = red_pt
         self.core.set_red(-1 if red_pt is None else red_pt, depth)
 
     def set_extensions(self, mid_id: int | None, transport_cc_id: int | None) -> None:
         """The negotiated header extension ids (None: not negotiated)."""
-        self.mid_id, self.transport_cc_id = mid_id, transport_cc_id
+        self.transport_cc_id = transport_cc_id
         self.core.set_extensions(-1 if mid_id is None else mid_id, self._mid,
                                  -1 if transport_cc_id is None else transport_cc_id)
 

@@ -21,11 +21,11 @@ namespace cbcs::rtc {
 // What Drain read but is not ours (STUN, DTLS, RTCP, other payload types, other sources):
 // for the signalling stack, in arrival order.
 struct OtherDatagram {
+  static constexpr std::size_t kMaxSize = 2048;  // larger than any datagram of a call
   sockaddr_storage from{};
-  socklen_t from_len = 0;
   double arrival_ms = 0.0;
   std::size_t size = 0;
-  std::array<uint8_t, 2048> data{};
+  std::array<uint8_t, kMaxSize> data{};
 };
 
 struct AudioLinkCounters {
@@ -43,7 +43,8 @@ struct AudioLinkCounters {
 class AudioLink {
  public:
   static constexpr std::size_t kMaxOthersPerDrain = 64;
-  static constexpr std::size_t kMaxPerDrain = 256;  // per socket and tick: a flood cannot stall
+  static constexpr std::size_t kMaxPerDrain = 256;  // per Drain: a flood cannot stall the tick
+  static constexpr std::size_t kMaxRtpSize = 1500;  // what SendRtp takes (a path MTU)
 
   AudioLink(AudioReceiver& receiver, cc::FeedbackGenerator* feedback,
             std::span<const int> audio_payload_types, int srtp_profile,

@@ -62,7 +62,6 @@ class AudioReceiver {
   std::optional<int64_t> BaseSeq() const noexcept { return base_; }
   int64_t HighestSeq() const noexcept { return highest_; }
   int64_t Expected() const noexcept { return base_ ? highest_ - *base_ + 1 : 0; }
-  int64_t DecoderErrors() const noexcept { return decoder_.Errors(); }
 
  private:
   static constexpr int kMaxRedBlocks = 17;

@@ -42,10 +42,8 @@ class AudioSender {
                    uint16_t transport_seq, std::span<uint8_t> out) noexcept;
   void Sent() noexcept;
 
-  uint16_t Sequence() const noexcept { return sequence_; }
   uint32_t LastTimestamp() const noexcept { return last_timestamp_; }
   std::size_t LastPayloadSize() const noexcept { return last_payload_size_; }
-  int RedDepth() const noexcept { return red_depth_; }
   int64_t EncodeErrors() const noexcept { return encode_errors_; }
 
  private:
