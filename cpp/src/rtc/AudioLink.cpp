@@ -61,6 +61,22 @@ bool AudioLink::IsAudio(const uint8_t* data, std::size_t size,
   return audio_pt_[data[1] & 0x7F] && route_len_ > 0 && SameAddress(from, route_);
 }
 
+// The receive path may have had this stream's first packets before the link opened (from
+// aiortc's SRTP session). A fresh libsrtp2 stream would assume the sequence numbers never
+// wrapped; the receiver's extended sequence numbers, which count from the same first packet
+// as SRTP's index, say how often they did (RFC 3711 section 3.3.1).
+void AudioLink::TakeUpInbound(const uint8_t* rtp) noexcept {
+  inbound_taken_up_ = true;
+  if (!receiver_.BaseSeq()) return;
+  const auto seq = static_cast<uint16_t>(rtp[2] << 8 | rtp[3]);
+  const int64_t highest = receiver_.HighestSeq();
+  const int64_t index = highest + static_cast<int16_t>(static_cast<uint16_t>(seq - static_cast<uint16_t>(highest)));
+  if (index < 65536) return;
+  const uint32_t ssrc = static_cast<uint32_t>(rtp[8]) << 24 | static_cast<uint32_t>(rtp[9]) << 16 |
+                        static_cast<uint32_t>(rtp[10]) << 8 | rtp[11];
+  rx_.ContinueStream(ssrc, static_cast<uint32_t>(index >> 16));
+}
+
 std::size_t AudioLink::Drain(int fd, double wall_minus_media_ms, double now_ms) noexcept {
   std::size_t read = 0;
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
@@ -95,6 +111,7 @@ std::size_t AudioLink::Drain(int fd, double wall_minus_media_ms, double now_ms) 
       continue;
     }
     if (IsAudio(buffer_.data(), size, from)) {
+      if (!inbound_taken_up_) TakeUpInbound(buffer_.data());
       const std::size_t plain = rx_.Unprotect(buffer_.data(), size);
       if (plain == 0) {
         ++counters_.undecryptable;

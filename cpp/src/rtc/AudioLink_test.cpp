@@ -126,6 +126,33 @@ TEST(AudioLink, AudioCrossesEncryptedAndTheRestComesBack) {
   EXPECT_EQ(call.b.Drain(call.ub.fd, 0.0, 1000.0), 0u);
 }
 
+// The remote's first packets went the Python way (before DTLS-SRTP was up at our end) and
+// its sequence numbers wrapped there: the link must pick the stream up after the wrap.
+TEST(AudioLink, TakesOverAStreamWhoseSequenceNumbersAlreadyWrapped) {
+  Call call;
+  codec::VoiceEncoder enc(32000, true, 10, 5);
+  AudioSender sender(enc, {111, 0xAB, 65530, 0});
+  std::array<uint8_t, AudioSender::kMaxPacket> packet{};
+  std::array<uint8_t, 2048> wire{};
+  for (int i = 0; i < 10; ++i) {  // 65530 .. 3: encrypted by the remote, taken elsewhere
+    const std::size_t n = sender.Next(Tone(i), 0, packet);
+    ASSERT_TRUE(call.a.SendRtp({packet.data(), n}));
+    sender.Sent();
+    ASSERT_GT(recv(call.ub.fd, wire.data(), wire.size(), 0), 0);
+    call.rx_b.OnPacket({packet.data(), n}, 20.0 * i);
+  }
+  for (int i = 10; i < 20; ++i) {
+    const std::size_t n = sender.Next(Tone(i), 0, packet);
+    ASSERT_TRUE(call.a.SendRtp({packet.data(), n}));
+    sender.Sent();
+  }
+  Settle();
+  call.b.Drain(call.ub.fd, 0.0, 400.0);
+  EXPECT_EQ(call.b.Counters().undecryptable, 0);
+  EXPECT_EQ(call.b.Counters().audio_packets, 10);
+  EXPECT_EQ(call.rx_b.Counters().packets_received, 20);
+}
+
 TEST(AudioLink, ForgedOrStrayAudioIsNotPlayed) {
   Call call;
   Udp stranger;

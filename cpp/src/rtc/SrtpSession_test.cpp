@@ -70,6 +70,46 @@ TEST_P(Srtp, TamperedOrForeignPacketsAreRefused) {
   EXPECT_EQ(tx.Protect(packet.data(), size, size + 1), 0u);  // no room for the tag
 }
 
+// A session opened in the middle of a stream whose sequence numbers already wrapped (the
+// link opens after aiortc's session took the first packets) must be told the rollover
+// counter: without it every packet fails authentication.
+TEST_P(Srtp, ASessionOpenedAfterAWrapFollowsTheGivenRolloverCounter) {
+  const auto [profile, key_size] = GetParam();
+  const auto key = Key(key_size, 3);
+  SrtpSession tx(profile, key, SrtpSession::Direction::kOutbound);
+  std::vector<std::pair<std::vector<uint8_t>, std::size_t>> sent;  // protected, plain size
+  for (uint16_t seq = 65500; seq != 40; ++seq) {
+    std::size_t size = 0;
+    auto packet = Rtp(seq, &size);
+    const std::size_t n = tx.Protect(packet.data(), size, packet.size());
+    ASSERT_GT(n, size);
+    sent.emplace_back(std::vector<uint8_t>(packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(n)), size);
+  }
+  const std::size_t after_wrap = 36 + 20;  // seq 20, rollover counter 1
+  SrtpSession unaware(profile, key, SrtpSession::Direction::kInbound);
+  auto copy = sent[after_wrap].first;
+  EXPECT_EQ(unaware.Unprotect(copy.data(), copy.size()), 0u);
+
+  SrtpSession rx(profile, key, SrtpSession::Direction::kInbound);
+  ASSERT_TRUE(rx.ContinueStream(0x42, 1));
+  for (std::size_t i = after_wrap; i < sent.size(); ++i) {
+    auto p = sent[i].first;
+    EXPECT_EQ(rx.Unprotect(p.data(), p.size()), sent[i].second) << "packet " << i;
+  }
+  auto replay = sent[after_wrap].first;
+  EXPECT_EQ(rx.Unprotect(replay.data(), replay.size()), 0u);
+  // and it keeps counting by itself across the next wrap
+  std::size_t refused = 0;
+  for (uint32_t i = 40; i < 65536 + 40; ++i) {
+    std::size_t size = 0;
+    auto packet = Rtp(static_cast<uint16_t>(i), &size);
+    const std::size_t n = tx.Protect(packet.data(), size, packet.size());
+    if (rx.Unprotect(packet.data(), n) != size) ++refused;
+  }
+  EXPECT_EQ(refused, 0u);
+  EXPECT_FALSE(rx.ContinueStream(0x42, 1));  // that stream exists now
+}
+
 INSTANTIATE_TEST_SUITE_P(Profiles, Srtp,
                          ::testing::Values(std::pair{kAes128CmSha1_80, std::size_t{30}},
                                            std::pair{kAeadAes128Gcm, std::size_t{28}}));

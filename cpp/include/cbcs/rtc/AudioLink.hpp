@@ -70,6 +70,7 @@ class AudioLink {
 
  private:
   bool IsAudio(const uint8_t* data, std::size_t size, const sockaddr_storage& from) const noexcept;
+  void TakeUpInbound(const uint8_t* rtp) noexcept;
 
   AudioReceiver& receiver_;
   cc::FeedbackGenerator* feedback_;
@@ -81,6 +82,7 @@ class AudioLink {
   socklen_t route_len_ = 0;
   AudioLinkCounters counters_;
   uint32_t remote_ssrc_ = 0;
+  bool inbound_taken_up_ = false;
   std::array<uint8_t, 4096 + SrtpSession::kMaxTrailer> buffer_{};
   std::vector<OtherDatagram> others_;  // sized once: kMaxOthersPerDrain
   std::size_t others_count_ = 0;

@@ -2,6 +2,7 @@
 // libsrtp2-dev), keyed from DTLS-SRTP (RFC 5764) keying material.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -32,8 +33,16 @@ class SrtpSession {
   // In place; the plain size, or 0 when authentication or the replay check fails.
   std::size_t Unprotect(uint8_t* packet, std::size_t size) noexcept;
 
+  // Inbound: take up the stream `ssrc` in the middle, where its sequence numbers have
+  // already wrapped `rollover_counter` times (RFC 3711 section 3.3.1). A session that
+  // meets a stream first assumes no wrap. False when the session already has that stream
+  // or libsrtp2 refused it.
+  bool ContinueStream(uint32_t ssrc, uint32_t rollover_counter) noexcept;
+
  private:
   srtp_ctx_t_* session_ = nullptr;
+  int profile_;
+  std::array<unsigned char, 64> material_{};
 };
 
 }  // namespace cbcs::rtc
