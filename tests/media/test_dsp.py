@@ -109,6 +109,23 @@ def test_noise_only_is_attenuated_and_speech_kept(method: str) -> None:
     assert float(np.mean(prob_clean)) > float(np.mean(prob[50:]))
 
 
+def test_clean_speech_in_every_language_comes_out_as_it_went_in() -> None:
+    """Issue 5 asks PESQ-WB(output vs input) >= 4.0 on clean speech; the clean-input guard
+    (no bin cut by more than 3 dB when the noise is 30-40 dB under the speech) keeps every
+    clip of the shared set above 4.1 (without it the worst was 4.01)."""
+    import soundfile as sf
+    from pesq import pesq
+    clips = sorted((AUDIO / "speech").glob("*.wav"))
+    if not clips:
+        pytest.skip("shared audio not present")
+    scores = {}
+    for path in clips:
+        x, _ = sf.read(str(path), dtype="float32")
+        y, _ = Denoiser().process_buffer(np.asarray(x, dtype=np.float32))
+        scores[path.stem] = float(pesq(16000, x.astype(np.float64), y.astype(np.float64), "wb"))
+    assert min(scores.values()) >= 4.1, scores
+
+
 def test_denoising_raises_the_snr_of_real_speech_in_noise() -> None:
     speech = _speech()
     noise = _noise(len(speech), float(np.sqrt(np.mean(speech ** 2))) / np.sqrt(10 ** 0.5), seed=3)  # 5 dB

@@ -57,6 +57,9 @@ class Denoiser:
         method: ``"hybrid"`` (default): a small GRU shipped with cbcs turns band energies
             and the tracked noise into band gains and the speech probability;
             ``"statistical"``: OM-LSA gains with speech-presence noise tracking only.
+
+    On clean input (the tracked noise 30-40 dB or more under the speech) no frequency is
+    cut by more than 3 dB, so speech without noise passes nearly untouched.
     """
 
     def __init__(self, sample_rate: int = 16000, *, suppression_db: float = 30.0,

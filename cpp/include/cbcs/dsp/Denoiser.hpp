@@ -31,7 +31,8 @@ enum class FrameStatus : int { kOk = 0, kWrongSize = 1 };
 // noise tracked by NoiseEstimator. Gains: with a model, a small GRU turns band energies of
 // the frame and of the tracked noise into 22 band gains (0-8 kHz) and a speech probability,
 // refined per bin by the OM-LSA rule of SpectralGain; above 8 kHz (48 kHz streams) and
-// without a model, the OM-LSA rule alone. All
+// without a model, the OM-LSA rule alone. On clean input (the tracked noise 30-40 dB or
+// more below the speech) no bin is cut by more than 3 dB. All
 // buffers are sized in the constructor; Process() allocates nothing and never throws.
 class Denoiser {
  public:
@@ -59,6 +60,7 @@ class Denoiser {
 
  private:
   void ProcessFrame(const float* in, float* out) noexcept;
+  void GuardCleanInput(float frame_energy, float noise_energy) noexcept;
 
   DenoiserConfig config_;
   std::size_t hop_;
@@ -86,6 +88,7 @@ class Denoiser {
   float floor_gain_ = 0.1f;
   std::size_t speech_lo_ = 0, speech_hi_ = 0;  // bins 300..3400 Hz
   float speech_probability_ = 0.0f;
+  float speech_energy_ = 0.0f;  // band energy of speech frames, smoothed over ~0.5 s of speech
 };
 
 }  // namespace cbcs::dsp
