@@ -16,8 +16,7 @@ float ClampSuppression(float db) noexcept { return std::clamp(db, 0.0f, 60.0f); 
 // The clean-input guard: from kGuardFromDb of speech over the tracked noise it fades in,
 // fully on at kGuardFullDb, where no bin is cut by more than kGuardMaxCutDb. Noise that far
 // down is inaudible, while the model's and the statistical rule's small errors on speech
-// are what a listener (and PESQ against the input) would notice. The mixtures the benchmark
-// cleans sit at 0-10 dB and never reach it.
+// are what a listener would notice. Speech in audible noise never reaches it.
 constexpr float kGuardFromDb = 30.0f;
 constexpr float kGuardFullDb = 40.0f;
 constexpr float kGuardMaxCutDb = 3.0f;

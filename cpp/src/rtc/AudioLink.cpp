@@ -70,7 +70,8 @@ void AudioLink::TakeUpInbound(const uint8_t* rtp) noexcept {
   if (!receiver_.BaseSeq()) return;
   const auto seq = static_cast<uint16_t>(rtp[2] << 8 | rtp[3]);
   const int64_t highest = receiver_.HighestSeq();
-  const int64_t index = highest + static_cast<int16_t>(static_cast<uint16_t>(seq - static_cast<uint16_t>(highest)));
+  const auto step = static_cast<int16_t>(static_cast<uint16_t>(seq - static_cast<uint16_t>(highest)));
+  const int64_t index = highest + step;
   if (index < 65536) return;
   const uint32_t ssrc = static_cast<uint32_t>(rtp[8]) << 24 | static_cast<uint32_t>(rtp[9]) << 16 |
                         static_cast<uint32_t>(rtp[10]) << 8 | rtp[11];

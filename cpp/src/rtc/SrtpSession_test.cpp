@@ -83,7 +83,8 @@ TEST_P(Srtp, ASessionOpenedAfterAWrapFollowsTheGivenRolloverCounter) {
     auto packet = Rtp(seq, &size);
     const std::size_t n = tx.Protect(packet.data(), size, packet.size());
     ASSERT_GT(n, size);
-    sent.emplace_back(std::vector<uint8_t>(packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(n)), size);
+    const auto end = packet.begin() + static_cast<std::ptrdiff_t>(n);
+    sent.emplace_back(std::vector<uint8_t>(packet.begin(), end), size);
   }
   const std::size_t after_wrap = 36 + 20;  // seq 20, rollover counter 1
   SrtpSession unaware(profile, key, SrtpSession::Direction::kInbound);
