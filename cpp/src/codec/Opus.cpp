@@ -106,14 +106,8 @@ int VoiceDecoder::Decode(std::span<const uint8_t> packet, std::span<int16_t> out
     ++errors_;
     return -1;
   }
-  const int room = static_cast<int>(std::min<std::size_t>(out.size(), kOpusMaxFrameSamples));
-  const int n = opus_decode(dec_, packet.data(), static_cast<opus_int32>(packet.size()),
-                            out.data(), room, 0);
-  if (n <= 0) {
-    ++errors_;
-    return -1;
-  }
-  return n;
+  return Run(packet, out.data(),
+             static_cast<int>(std::min<std::size_t>(out.size(), kOpusMaxFrameSamples)), false);
 }
 
 int VoiceDecoder::DecodeFec(std::span<const uint8_t> next_packet, int samples,
@@ -122,8 +116,13 @@ int VoiceDecoder::DecodeFec(std::span<const uint8_t> next_packet, int samples,
       static_cast<std::size_t>(samples) > out.size() || next_packet.size() > kOpusMaxPacket * 4) {
     return -1;
   }
-  const int n = opus_decode(dec_, next_packet.data(), static_cast<opus_int32>(next_packet.size()),
-                            out.data(), samples, 1);
+  return Run(next_packet, out.data(), samples, true);
+}
+
+int VoiceDecoder::Run(std::span<const uint8_t> packet, int16_t* out, int samples,
+                      bool fec) noexcept {
+  const int n = opus_decode(dec_, packet.data(), static_cast<opus_int32>(packet.size()), out,
+                            samples, fec ? 1 : 0);
   if (n <= 0) {
     ++errors_;
     return -1;

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cbcs/rtp/ByteIo.hpp"
+
 namespace cbcs::rtc {
 namespace {
 
@@ -68,14 +70,8 @@ bool AudioLink::IsAudio(const uint8_t* data, std::size_t size,
 void AudioLink::TakeUpInbound(const uint8_t* rtp) noexcept {
   inbound_taken_up_ = true;
   if (!receiver_.BaseSeq()) return;
-  const auto seq = static_cast<uint16_t>(rtp[2] << 8 | rtp[3]);
-  const int64_t highest = receiver_.HighestSeq();
-  const auto step = static_cast<int16_t>(static_cast<uint16_t>(seq - static_cast<uint16_t>(highest)));
-  const int64_t index = highest + step;
-  if (index < 65536) return;
-  const uint32_t ssrc = static_cast<uint32_t>(rtp[8]) << 24 | static_cast<uint32_t>(rtp[9]) << 16 |
-                        static_cast<uint32_t>(rtp[10]) << 8 | rtp[11];
-  rx_.ContinueStream(ssrc, static_cast<uint32_t>(index >> 16));
+  const int64_t index = receiver_.Extend(rtp::ReadU16(rtp + 2));
+  if (index >= 65536) rx_.ContinueStream(rtp::ReadU32(rtp + 8), static_cast<uint32_t>(index >> 16));
 }
 
 std::size_t AudioLink::Drain(int fd, double wall_minus_media_ms, double now_ms) noexcept {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "cbcs/rtp/ByteIo.hpp"
 #include "cbcs/rtp/HeaderExtensions.hpp"
 #include "cbcs/rtp/RedPayload.hpp"
 #include "cbcs/rtp/RtpPacket.hpp"
@@ -38,7 +39,7 @@ AudioPacketInfo AudioReceiver::OnPacket(std::span<const uint8_t> packet,
     const auto ext = rtp::FindExtension(p.ExtensionProfile(), p.Extension(),
                                         static_cast<uint8_t>(config_.transport_cc_id));
     if (ext && ext->size() == 2) {
-      info.transport_seq = static_cast<uint16_t>(((*ext)[0] << 8) | (*ext)[1]);
+      info.transport_seq = rtp::ReadU16(ext->data());
     }
   }
   info.accepted = OnPayload(p.Sequence(), p.Timestamp(), p.PayloadType(), p.Payload(),
@@ -51,7 +52,7 @@ int64_t AudioReceiver::Unwrap(uint16_t seq) noexcept {
     base_ = highest_ = seq;
     return seq;
   }
-  const int64_t ext = highest_ + static_cast<int16_t>(static_cast<uint16_t>(seq - highest_));
+  const int64_t ext = Extend(seq);
   if (ext > highest_) highest_ = ext;
   return ext;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "cbcs/rtp/ByteIo.hpp"
 #include "cbcs/rtp/HeaderExtensions.hpp"
 #include "cbcs/rtp/RedPayload.hpp"
 #include "cbcs/rtp/RtpPacket.hpp"
@@ -74,8 +75,8 @@ std::size_t AudioSender::Next(std::span<const int16_t, codec::kOpusFrameSamples>
   std::array<rtp::ExtensionElement, 2> elements;
   std::size_t count = 0;
   if (mid_id_ > 0) elements[count++] = {static_cast<uint8_t>(mid_id_), {mid_.data(), mid_size_}};
-  const std::array<uint8_t, 2> tseq = {static_cast<uint8_t>(transport_seq >> 8),
-                                       static_cast<uint8_t>(transport_seq)};
+  std::array<uint8_t, 2> tseq;
+  rtp::WriteU16(tseq.data(), transport_seq);
   if (transport_cc_id_ > 0) elements[count++] = {static_cast<uint8_t>(transport_cc_id_), tseq};
   std::array<uint8_t, 24> ext;
   const std::size_t ext_size =

@@ -59,6 +59,9 @@ class VoiceDecoder {
   int64_t Errors() const noexcept { return errors_; }
 
  private:
+  // opus_decode of `samples` (at most) into out; a failure is counted and answered -1.
+  int Run(std::span<const uint8_t> packet, int16_t* out, int samples, bool fec) noexcept;
+
   ::OpusDecoder* dec_ = nullptr;
   int64_t errors_ = 0;
 };

@@ -61,6 +61,11 @@ class AudioReceiver {
   // Extended sequence numbers: the first and the highest seen (RFC 3550 A.3).
   std::optional<int64_t> BaseSeq() const noexcept { return base_; }
   int64_t HighestSeq() const noexcept { return highest_; }
+  // The extended sequence number `seq` would get next to the highest seen, without taking
+  // it; `seq` itself before any packet.
+  int64_t Extend(uint16_t seq) const noexcept {
+    return base_ ? highest_ + static_cast<int16_t>(static_cast<uint16_t>(seq - highest_)) : seq;
+  }
   int64_t Expected() const noexcept { return base_ ? highest_ - *base_ + 1 : 0; }
 
  private:
