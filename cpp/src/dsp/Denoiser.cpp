@@ -20,6 +20,7 @@ float ClampSuppression(float db) noexcept { return std::clamp(db, 0.0f, 60.0f); 
 constexpr float kGuardFromDb = 30.0f;
 constexpr float kGuardFullDb = 40.0f;
 constexpr float kGuardMaxCutDb = 3.0f;
+const float kGuardLeastGain = std::pow(10.0f, -kGuardMaxCutDb / 20.0f);
 constexpr float kSpeechSmoothing = 0.02f;  // per speech frame: ~0.5 s of speech
 
 }  // namespace
@@ -172,8 +173,9 @@ void Denoiser::GuardCleanInput(float frame_energy, float noise_energy) noexcept 
   const float snr_db = 10.0f * std::log10((speech_energy_ + 1e-10f) / (noise_energy + 1e-10f));
   const float on = std::clamp((snr_db - kGuardFromDb) / (kGuardFullDb - kGuardFromDb), 0.0f, 1.0f);
   if (on == 0.0f) return;
-  const float least = std::pow(10.0f, -kGuardMaxCutDb / 20.0f);
-  for (std::size_t k = 0; k < bins_; ++k) gain_[k] = std::max(gain_[k], gain_[k] + on * (least - gain_[k]));
+  for (std::size_t k = 0; k < bins_; ++k) {
+    gain_[k] = std::max(gain_[k], gain_[k] + on * (kGuardLeastGain - gain_[k]));
+  }
 }
 
 }  // namespace cbcs::dsp
