@@ -13,12 +13,16 @@ AUDIO ?= ../shared/data/audio/speech/es_leopard.wav
 setup: $(VENV)/.installed
 
 # Editable install that rebuilds the C++ core incrementally on import.
-$(VENV)/.installed: pyproject.toml scripts/install-system-deps.sh
+# Dependencies first, each built in its own isolated environment (some build from source);
+# then cbcs itself without isolation, so that the editable install can rebuild on import.
+$(VENV)/.installed: pyproject.toml scripts/install-system-deps.sh scripts/requirements.py
 	bash scripts/install-system-deps.sh
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q scikit-build-core pybind11==3.1.0 cmake ninja
-	$(PY) -m pip install -q --no-build-isolation -Ceditable.rebuild=true -e '.[test]'
+	$(PY) scripts/requirements.py test > $(VENV)/requirements.txt
+	$(PY) -m pip install -q -r $(VENV)/requirements.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -Ceditable.rebuild=true -e .
 	$(PY) -m pip install -q --no-deps silero-vad==6.2.3  # only its ONNX file; its deps pull torch
 	touch $@
 
