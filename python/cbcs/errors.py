@@ -15,3 +15,10 @@ class ConfigError(CbcsError, ValueError):
 
 class FrameError(CbcsError, ValueError):
     """Audio handed to a setup-time or offline call has the wrong dtype, shape or rate."""
+
+
+class DataNotFoundError(CbcsError, FileNotFoundError):
+    """A data set or model file the call needs is not where it was looked for.
+
+    The message says where it looked and how to point cbcs at it.
+    """

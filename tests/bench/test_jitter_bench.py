@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from cbcs.bench import _playout as pl
+from cbcs.media import playout as pl
 from cbcs.bench._aiortc_peer import play_aiortc
 
 
@@ -127,14 +127,6 @@ def test_rtp_numbering_is_random_but_repeatable() -> None:
     assert pl.rtp_numbering(1) != pl.rtp_numbering(2)
     seq, ts = pl.rtp_numbering(7)
     assert 0 <= seq < 65536 and 0 <= ts < 2**32
-
-
-def test_audio_dir_honours_the_environment(monkeypatch: pytest.MonkeyPatch,
-                                           tmp_path: object) -> None:
-    monkeypatch.setenv("CBCS_AUDIO_DIR", str(tmp_path))
-    assert str(pl.audio_dir()) == str(tmp_path)
-    with pytest.raises(FileNotFoundError):
-        pl.speech_clips()
 
 
 def test_packet_payloads_loop_the_source() -> None:

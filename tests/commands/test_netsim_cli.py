@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from cbcs.bench import _playout as pl
+from cbcs.media import samples
 from cbcs.cli import main
 
 
 @pytest.fixture(scope="module")
 def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The first 3 s of a real Spanish clip."""
-    clip = dict(pl.speech_clips())["es_leopard"][:48000]
+    clip = dict(samples.speech_clips())["es_leopard"][:48000]
     path = tmp_path_factory.mktemp("in") / "speech.wav"
     sf.write(path, clip, 16000, subtype="PCM_16")
     return path

@@ -17,7 +17,7 @@ from collections import deque
 import numpy as np
 from numpy.typing import NDArray
 
-from cbcs.bench._playout import (
+from cbcs.media.playout import (
     TAIL_MS,
     PlayoutRun,
     Trace,

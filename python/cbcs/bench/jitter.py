@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cbcs.bench import _playout as pl
+from cbcs.media import playout as pl
+from cbcs.media import samples
 from cbcs.bench._aiortc_peer import play_aiortc
 from cbcs.bench.report import Report
 
@@ -262,10 +263,10 @@ def run(args: argparse.Namespace, report: Report) -> None:
     seeds = args.seeds or (1 if args.short else 3)
     duration = args.duration or (20.0 if args.short else 60.0)
     started = time.monotonic()
-    clips = pl.speech_clips()
-    source = pl.concatenated(clips)
+    clips = samples.speech_clips()
+    source = samples.concatenated(clips)
     print(f"jitter buffer: {seeds} seed(s) x {duration:.0f} s of 20 ms packets per trace; "
-          f"speech from {pl.audio_dir()} ({len(clips)} clips)", flush=True)
+          f"speech from {samples.audio_dir()} ({len(clips)} clips)", flush=True)
 
     costs = Costs()
     results: dict[str, dict[str, Any]] = {}

@@ -129,7 +129,7 @@ class _Progress:
 def simulate(samples: NDArray[np.int16], rate: int, profile: str, *, seed: int,
              packet_ms: int, progress: Any = None) -> tuple[Any, Any, CallFigures]:
     """Run the call; returns (trace, playout run, figures)."""
-    from cbcs.bench import _playout as pl
+    from cbcs.media import playout as pl
     from cbcs.media import netsim, quality
 
     params = netsim.profile(profile)

@@ -91,7 +91,7 @@ def customer_speech(min_seconds: float = 30.0) -> tuple[npt.NDArray[np.int16], i
     """Recorded speech (the test clips of ``../shared/data/audio``, one after another,
     each levelled to :data:`SPEECH_DBFS`) for the browser to say during a call, and its
     sample rate."""
-    from cbcs.bench._playout import speech_clips
+    from cbcs.media.samples import speech_clips
 
     rate = 16000
     out: list[npt.NDArray[np.float64]] = []

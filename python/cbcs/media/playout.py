@@ -3,7 +3,7 @@
 One packet stream (send times, arrival times or NaN for lost) is played out by a receiver
 under test on a playout clock, and what it played is scored against the hindsight oracle:
 the smallest constant delay that leaves at most 1 % of frames late on top of network loss.
-``cbcs bench jitter``, ``cbcs netsim`` and the later benchmarks (FEC, end to end) share it.
+The netsim command, the jitter and later benchmarks and the tests share it.
 
 Conventions every figure here follows:
 
@@ -405,45 +405,6 @@ def spike_recovery_s(run: PlayoutRun, at_ms: float, *, tolerance_ms: float = 20.
     if last_off == t.size - 1:
         return math.inf, level, peak
     return (float(t[last_off + 1]) - at_ms) / 1000.0, level, peak
-
-
-# --- test audio -------------------------------------------------------------------------
-
-def audio_dir() -> Path:
-    """``../shared/data/audio`` next to the repository (override: ``CBCS_AUDIO_DIR``)."""
-    env = os.environ.get("CBCS_AUDIO_DIR")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    candidates = [p.parent / "shared" / "data" / "audio" for p in here.parents]
-    candidates.append(Path.cwd().parent / "shared" / "data" / "audio")
-    for c in candidates:
-        if (c / "speech").is_dir():
-            return c
-    raise FileNotFoundError(
-        "test audio not found: expected ../shared/data/audio next to the repository "
-        "(set CBCS_AUDIO_DIR to its location)")
-
-
-def speech_clips(directory: Path | None = None, *, sample_rate: int = 16000
-                 ) -> list[tuple[str, NDArray[np.int16]]]:
-    """Every speech clip (16-bit mono WAV at ``sample_rate``) as (name, int16 samples)."""
-    import soundfile as sf
-
-    root = (directory or audio_dir()) / "speech"
-    clips = []
-    for path in sorted(root.glob("*.wav")):
-        data, rate = sf.read(path, dtype="int16", always_2d=True)
-        if rate == sample_rate and data.shape[1] == 1:
-            clips.append((path.stem, np.ascontiguousarray(data[:, 0])))
-    if not clips:
-        raise FileNotFoundError(f"no {sample_rate} Hz mono speech WAV in {root}")
-    return clips
-
-
-def concatenated(clips: Sequence[tuple[str, NDArray[np.int16]]]) -> NDArray[np.int16]:
-    """All clips back to back: the sender's signal for long traces."""
-    return np.concatenate([c for _, c in clips]).astype(np.int16, copy=False)
 
 
 def mean_run_length(mask: BoolArray) -> float:
