@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from cbcs.bench.report import Report
+from cbcs.commands._args import output_dir, positive_int
 from cbcs.cc_sim.harness import CaseResult, cases, run_case
 
 DESCRIPTION = "congestion control (RFC 8867 cases) vs aiortc's REMB estimator"
@@ -20,11 +21,19 @@ ALGORITHMS = ("cbcs", "aiortc")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--plot", metavar="DIR", help="write PNG plots of rate against capacity")
-    parser.add_argument("--seeds", type=int, default=None,
+    parser.add_argument("--plot", metavar="DIR", type=output_dir,
+                        help="write PNG plots of rate against capacity")
+    parser.add_argument("--seeds", type=positive_int, default=None,
                         help="seeds per case (default 3, or 1 with --short)")
-    parser.add_argument("--case", action="append", default=None,
+    parser.add_argument("--case", action="append", default=None, type=_case_name,
                         help="run only this case (repeatable), e.g. 5.1 or latam-3g")
+
+
+def _case_name(text: str) -> str:
+    known = cases(False)
+    if text not in known:
+        raise argparse.ArgumentTypeError(f"unknown case {text!r}; expected one of {', '.join(known)}")
+    return text
 
 
 def _fmt(x: float | None, spec: str = ".1f") -> str:
@@ -162,5 +171,5 @@ def run(args: argparse.Namespace, report: Report) -> None:
                      "; ".join("media " + f"{r.shares[0]:.2f}" + " tcp " + f"{r.shares[1]:.2f}" for r in r56))
 
     if args.plot:
-        for path in _plot(results, args.plot):
+        for path in _plot(results, str(args.plot)):
             print(f"wrote {path}")

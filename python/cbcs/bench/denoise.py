@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from cbcs.bench.report import Report
+from cbcs.commands._args import int_range
+from cbcs.media import samples
 
 DESCRIPTION = ("denoise: PESQ-WB, STOI, SI-SDR, delay and real-time factor against RNNoise, "
                "WebRTC NS and SpeexDSP; VAD against webrtcvad and Silero; resampler against scipy")
@@ -30,24 +32,8 @@ I16 = npt.NDArray[np.int16]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--audio", type=Path, default=None,
-                        help="folder with speech/ and noise/ (default: ../shared/data/audio)")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+    parser.add_argument("--workers", type=int_range(1, 64), default=min(2, os.cpu_count() or 1),
                         help="processes for the quality metrics (processing is timed on one thread)")
-
-
-def _audio_dir(arg: Path | None) -> Path:
-    if arg is not None:
-        return arg
-    env = os.environ.get("CBCS_AUDIO")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        cand = parent.parent / "shared" / "data" / "audio"
-        if (cand / "speech").is_dir():
-            return cand
-    return Path("../shared/data/audio")
 
 
 def _read(path: Path) -> F32:
@@ -156,7 +142,7 @@ def _fmt(v: float, digits: int = 2) -> str:
 
 def run_denoise(args: argparse.Namespace, report: Report) -> list[Mixture]:
     from cbcs.bench._dsp_peers import denoise_peers
-    audio = _audio_dir(args.audio)
+    audio = samples.audio_dir()
     mixtures = make_mixtures(audio, args.short)
     peers, missing = denoise_peers()
     for line in missing:

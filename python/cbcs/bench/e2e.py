@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from cbcs.bench.report import Report
+from cbcs.commands._args import float_range, non_negative_int
 from cbcs.media import netsim
 
 DESCRIPTION = ("end-to-end voice call with real headless Chromium: cbcs peer vs stock aiortc "
@@ -23,14 +24,24 @@ CPU_MAX_PCT = 5.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profiles", default=",".join(netsim.PROFILE_NAMES),
+    parser.add_argument("--profiles", default=",".join(netsim.PROFILE_NAMES), type=_profiles,
                         help="comma-separated profiles (default: all five)")
-    parser.add_argument("--seconds", type=float, default=None,
+    parser.add_argument("--seconds", type=float_range(2.0, 600.0), default=None,
                         help="measured seconds of markers per call (default 20; --short: 6)")
-    parser.add_argument("--seed", type=int, default=1, help="link emulator seed")
+    parser.add_argument("--seed", type=non_negative_int, default=1, help="link emulator seed")
     parser.add_argument("--no-speech", action="store_true",
                         help="the browser sends its markers over silence (default: over "
                              "recorded speech, as a customer talks)")
+
+
+def _profiles(text: str) -> str:
+    names = [p.strip() for p in text.split(",") if p.strip()]
+    known = netsim.profiles()
+    unknown = [n for n in names if n not in known]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated list of {', '.join(known)}, got {text!r}")
+    return text
 
 
 def run(args: argparse.Namespace, report: Report) -> None:

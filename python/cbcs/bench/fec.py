@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from cbcs.bench.report import Report
+from cbcs.commands._args import float_range, positive_int
 from cbcs.media import fec, netsim, rtp
 from cbcs.media.fec import ReedSolomon
 
@@ -57,8 +58,9 @@ ADDED_EVAL_MS = {"none": (0.0,), "NACK": (0.0, 60.0, 200.0)}  # others: 0 and 60
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--part", choices=["all", "codec", "recovery"], default="all",
                         help="run only the throughput (codec) or the trace (recovery) part")
-    parser.add_argument("--seeds", type=int, default=None, help="trace seeds per profile")
-    parser.add_argument("--seconds", type=float, default=None, help="trace length")
+    parser.add_argument("--seeds", type=positive_int, default=None, help="trace seeds per profile")
+    parser.add_argument("--seconds", type=float_range(2.0, 3600.0), default=None,
+                        help="trace length in seconds")
 
 
 # --- (a) throughput ---------------------------------------------------------------------

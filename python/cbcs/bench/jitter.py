@@ -26,6 +26,7 @@ from cbcs.media import playout as pl
 from cbcs.media import samples
 from cbcs.bench._aiortc_peer import play_aiortc
 from cbcs.bench.report import Report
+from cbcs.commands._args import float_range, positive_int
 
 DESCRIPTION = ("jitter buffer: cbcs vs aiortc's JitterBuffer vs a hindsight oracle on "
                "emulated traces, with a PESQ listening check")
@@ -79,11 +80,11 @@ def scenarios() -> list[Scenario]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seeds", type=int, default=None,
+    parser.add_argument("--seeds", type=positive_int, default=None,
                         help="seeds per trace family (default 3, 1 with --short)")
-    parser.add_argument("--duration", type=float, default=None, metavar="S",
+    parser.add_argument("--duration", type=float_range(2.0, 3600.0), default=None, metavar="S",
                         help="seconds per trace (default 60, 20 with --short)")
-    parser.add_argument("--clips", type=int, default=None,
+    parser.add_argument("--clips", type=positive_int, default=None,
                         help="speech clips in the listening check (default: all)")
 
 

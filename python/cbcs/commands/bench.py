@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 from typing import Any
 
 import cbcs.bench
 from cbcs.bench.report import Report
+from cbcs.commands._args import audio_dir, output_file
+from cbcs.media import samples
 
 
 def register(sub: Any) -> None:
@@ -24,17 +27,23 @@ def register(sub: Any) -> None:
             continue
         module = importlib.import_module(f"cbcs.bench.{info.name}")
         p = areas.add_parser(info.name, help=module.DESCRIPTION, description=module.DESCRIPTION)
-        p.add_argument("--json", metavar="FILE", help="write the side-by-side figures as JSON")
+        p.add_argument("--json", metavar="FILE", type=output_file,
+                       help="write the side-by-side figures as JSON")
         p.add_argument("--gate", action="store_true",
                        help="exit non-zero when a done-when bound is missed")
         p.add_argument("--short", action="store_true",
                        help="the short trace set CI uses (fewer seeds, shorter traces)")
+        p.add_argument("--audio-dir", metavar="DIR", type=audio_dir,
+                       help="recorded speech and noise (speech/, noise/); default "
+                            f"${samples.AUDIO_DIR_ENV} or ../shared/data/audio")
         module.add_arguments(p)
         p.set_defaults(handler=_runner(module))
 
 
 def _runner(module: Any) -> Any:
     def handler(args: argparse.Namespace) -> int:
+        if args.audio_dir is not None:  # every lookup below goes through cbcs.media.samples
+            os.environ[samples.AUDIO_DIR_ENV] = str(args.audio_dir)
         report = Report(args.area)
         module.run(args, report)
         return report.finish(json_path=args.json, gate=args.gate)

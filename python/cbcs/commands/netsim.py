@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cbcs.errors import ConfigError, FrameError
+from cbcs.commands._args import input_file, non_negative_int, output_png, output_wav
+from cbcs.errors import FrameError
 
 SAMPLE_RATES = (8000, 16000, 48000)
 PACKET_MS = (10, 20, 30, 40, 50, 60)
@@ -31,14 +32,14 @@ def register(sub: Any) -> None:
     p.add_argument("--profile", default="latam-3g",
                    help="network profile: lan, sea-4g, latam-3g, cross-border, worst or one "
                         "loaded through CBCS_PROFILES (default latam-3g)")
-    p.add_argument("--input", required=True, type=Path, metavar="WAV",
+    p.add_argument("--input", required=True, type=input_file, metavar="WAV",
                    help="16-bit mono WAV at 8, 16 or 48 kHz")
-    p.add_argument("--output", required=True, type=Path, metavar="WAV",
+    p.add_argument("--output", required=True, type=output_wav, metavar="WAV",
                    help="where to write the played audio (same rate)")
-    p.add_argument("--seed", type=int, default=1, help="emulator seed (default 1)")
+    p.add_argument("--seed", type=non_negative_int, default=1, help="emulator seed (default 1)")
     p.add_argument("--packet-ms", type=int, default=20, choices=PACKET_MS,
                    help="audio per packet (default 20)")
-    p.add_argument("--plot", type=Path, metavar="PNG", help="write a PNG of delay over time")
+    p.add_argument("--plot", type=output_png, metavar="PNG", help="write a PNG of delay over time")
     p.set_defaults(handler=run)
 
 
@@ -233,8 +234,6 @@ def run(args: argparse.Namespace) -> int:
 
     from cbcs.media import netsim
 
-    if args.seed < 0:
-        raise ConfigError(f"--seed: expected a non-negative integer, got {args.seed}")
     params = netsim.profile(args.profile)
     samples, rate = read_speech(args.input)
     print(f"cbcs netsim: {args.input.name} ({samples.size / rate:.1f} s at {rate} Hz) "
