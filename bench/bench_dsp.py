@@ -54,10 +54,7 @@ def test_resampler_frame(benchmark: Any, src: int, dst: int, frame: np.ndarray) 
 
 def _peer(name: str) -> Any:
     from cbcs.bench import _dsp_peers
-    try:
-        return getattr(_dsp_peers, name)()
-    except (ImportError, OSError) as exc:
-        pytest.skip(str(exc))
+    return getattr(_dsp_peers, name)()  # a missing peer fails: CI installs them all
 
 
 @pytest.mark.parametrize("name", ["WebrtcNsPeer", "SpeexPeer", "RnnoisePeer"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,15 +11,13 @@ from hypothesis import strategies as st
 
 from cbcs import _core
 from cbcs.errors import ConfigError, FrameError
-from cbcs.media import Agc, Denoiser, Resampler, Vad
+from cbcs.media import Agc, Denoiser, Resampler, Vad, samples
 
-AUDIO = Path(__file__).resolve().parents[3] / "shared" / "data" / "audio"
+AUDIO = samples.audio_dir()
 
 
 def _speech() -> np.ndarray:
-    path = AUDIO / "speech" / "en_pesq_speech.wav"
-    if not path.exists():
-        pytest.skip("shared audio not present")
+    path = samples.speech_path("en_pesq_speech")
     import soundfile as sf
     x, _ = sf.read(str(path), dtype="float32")
     return np.asarray(x, dtype=np.float32)
@@ -116,8 +113,7 @@ def test_clean_speech_in_every_language_comes_out_as_it_went_in() -> None:
     import soundfile as sf
     from pesq import pesq
     clips = sorted((AUDIO / "speech").glob("*.wav"))
-    if not clips:
-        pytest.skip("shared audio not present")
+    assert clips, f"no speech clips in {AUDIO}"
     scores = {}
     for path in clips:
         x, _ = sf.read(str(path), dtype="float32")

@@ -3,7 +3,6 @@ packet, strict frames."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,14 +10,13 @@ import soundfile as sf
 from scipy.signal import correlate, resample_poly
 
 from cbcs.errors import ConfigError
+from cbcs.media import samples
 from cbcs.rtc.opus import OpusDecoder, OpusEncoder
 
-SPEECH = Path(__file__).parents[2] / ".." / "shared" / "data" / "audio" / "speech" / "es_leopard.wav"
+SPEECH = samples.speech_path("es_leopard")
 
 
 def speech_48k(seconds: float = 4.0) -> np.ndarray:
-    if not SPEECH.exists():
-        pytest.skip(f"test speech not found at {SPEECH}")
     x, rate = sf.read(SPEECH, dtype="int16")
     assert rate == 16000
     y = resample_poly(x[: int(seconds * rate)].astype(np.float64), 3, 1)

@@ -3,23 +3,20 @@ recovery) on real speech, with losses chosen by the test."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from cbcs.media import JitterBuffer, rtp
+from cbcs.media import JitterBuffer, rtp, samples
 from cbcs.rtc.opus import OpusEncoder
 from cbcs.rtc.receive import JitterBufferReceiver, SequenceGuard
 
-SPEECH = Path(__file__).parents[2] / ".." / "shared" / "data" / "audio" / "speech" / "en_pesq_speech.wav"
+SPEECH = samples.speech_path("en_pesq_speech")
 
 
 def speech_frames(seconds: float = 3.0) -> list[np.ndarray]:
-    if not SPEECH.exists():
-        pytest.skip(f"test speech not found at {SPEECH}")
     x, rate = sf.read(SPEECH, dtype="int16")
     y = np.clip(resample_poly(x[: int(seconds * rate)].astype(float), 48000 // rate, 1),
                 -32768, 32767).astype(np.int16)

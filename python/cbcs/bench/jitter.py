@@ -59,22 +59,7 @@ def scenarios() -> list[Scenario]:
     """The issue's trace families (base 80 ms) followed by every DESIGN.md profile."""
     from cbcs.media import netsim
 
-    base = netsim.LinkParams(base_delay_ms=80.0)
-    gaussian = dataclasses.replace(base, jitter_ms=20.0)
-    # Heavy-tailed (Lomax) jitter plus radio stalls that packets queue behind.
-    spikes = dataclasses.replace(base, jitter_ms=20.0, jitter_distribution="heavy_tailed",
-                                 spike_probability=0.005, spike_ms=120.0)
-
-    def lossy(p: netsim.LinkParams) -> netsim.LinkParams:
-        return dataclasses.replace(p, loss_rate=0.05, mean_burst=2.5)
-
-    out = [
-        Scenario("gaussian 20ms", "family", gaussian),
-        Scenario("spikes", "family", spikes),
-        Scenario("loss 5%", "family", lossy(dataclasses.replace(base, jitter_ms=5.0))),
-        Scenario("gaussian+loss", "family", lossy(gaussian)),
-        Scenario("spikes+loss", "family", lossy(spikes)),
-    ]
+    out = [Scenario(name, "family", link) for name, link in pl.families().items()]
     out += [Scenario(name, "profile", name) for name in netsim.PROFILE_NAMES]
     return out
 
@@ -208,16 +193,6 @@ def _pesq_wb(ref: NDArray[np.int16], deg: NDArray[np.int16]) -> float:
     return float(pesq(16000, ref.astype(np.float32), deg.astype(np.float32), "wb"))
 
 
-def _trim_to_real(run: pl.PlayoutRun, block_len: int) -> NDArray[np.int16]:
-    """Played audio from the first to the last block with real audio (cuts the leading
-    delay; PESQ aligns the time-varying rest itself)."""
-    assert run.pcm is not None
-    real = np.flatnonzero(run.block_packet >= 0)
-    if real.size == 0:
-        return np.zeros(block_len, np.int16)
-    return run.pcm[real[0] * block_len:(real[-1] + 1) * block_len]
-
-
 def listening_check(clips: list[tuple[str, NDArray[np.int16]]], *, seeds: int,
                     progress: Callable[[str], None], jitter_ms: float = 5.0,
                     loss_rate: float = 0.05) -> dict[str, Any]:
@@ -247,8 +222,8 @@ def listening_check(clips: list[tuple[str, NDArray[np.int16]]], *, seeds: int,
             row = {
                 "clip": name, "seed": s, "loss_percent": trace.loss_percent(trace.n_packets),
                 "zero_fill": _pesq_wb(ref, zero.reshape(-1)),
-                "cbcs": _pesq_wb(ref, _trim_to_real(cb, 160)),
-                "aiortc": _pesq_wb(ref, _trim_to_real(ai, spp)),
+                "cbcs": _pesq_wb(ref, pl.real_audio(cb)),
+                "aiortc": _pesq_wb(ref, pl.real_audio(ai)),
             }
             rows.append(row)
         progress(f"{name}: cbcs {row['cbcs']:.2f}, zero-fill {row['zero_fill']:.2f}, "

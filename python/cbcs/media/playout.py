@@ -18,11 +18,9 @@ Conventions every figure here follows:
 from __future__ import annotations
 
 import math
-import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -100,6 +98,42 @@ def emulate(link_params: Any, *, seed: int, duration_s: float, packet_ms: int = 
     label = name if name is not None else (link_params if isinstance(link_params, str)
                                            else "custom")
     return Trace(label, send, arrival, packet_ms, sample_rate)
+
+
+def families() -> dict[str, Any]:
+    """The jitter buffer's trace families (issue 2): 80 ms base delay with gaussian jitter,
+    heavy-tailed jitter with radio stalls that packets queue behind, 5 % bursty loss, and
+    the two with loss; name -> ``netsim.LinkParams``."""
+    import dataclasses
+
+    from cbcs.media import netsim
+
+    base = netsim.LinkParams(base_delay_ms=80.0)
+    gaussian = dataclasses.replace(base, jitter_ms=20.0)
+    spikes = dataclasses.replace(base, jitter_ms=20.0, jitter_distribution="heavy_tailed",
+                                 spike_probability=0.005, spike_ms=120.0)
+
+    def lossy(p: netsim.LinkParams) -> netsim.LinkParams:
+        return dataclasses.replace(p, loss_rate=0.05, mean_burst=2.5)
+
+    return {
+        "gaussian 20ms": gaussian,
+        "spikes": spikes,
+        "loss 5%": lossy(dataclasses.replace(base, jitter_ms=5.0)),
+        "gaussian+loss": lossy(gaussian),
+        "spikes+loss": lossy(spikes),
+    }
+
+
+def real_audio(run: PlayoutRun) -> NDArray[np.int16]:
+    """Played audio from the first to the last block with real audio (cuts the leading
+    delay; PESQ aligns the time-varying rest itself)."""
+    assert run.pcm is not None
+    block = run.pcm.size // max(run.tick_ms.size, 1)  # samples per block
+    real = np.flatnonzero(run.block_packet >= 0)
+    if real.size == 0:
+        return np.zeros(block, np.int16)
+    return run.pcm[real[0] * block:(real[-1] + 1) * block]
 
 
 def with_spike(trace: Trace, at_ms: float, spike_ms: float) -> Trace:
