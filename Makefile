@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 CBCS := $(VENV)/bin/cbcs
 AUDIO ?= ../shared/data/audio/speech/es_leopard.wav
 
-.PHONY: setup demo test test-cpp test-sanitize fuzz test-python stubs gates
+.PHONY: setup demo test test-cpp test-sanitize fuzz test-python stubs gates wheel
 
 setup: $(VENV)/.installed
 
@@ -30,7 +30,7 @@ demo: setup
 	mkdir -p out
 	$(CBCS) netsim --profile latam-3g --input $(AUDIO) --output out/latam-3g.wav --plot out/latam-3g.png
 
-test: test-cpp test-sanitize fuzz stubs gates test-python
+test: test-cpp test-sanitize fuzz stubs gates test-python wheel
 
 test-cpp: setup
 	cmake -S . -B build/native -G Ninja -DCBCS_BUILD_TESTS=ON >/dev/null
@@ -66,3 +66,10 @@ gates: setup
 
 test-python: setup
 	$(PY) -m pytest -q
+
+# The wheel a platform builder installs: libopus and libsrtp2 inside (built statically from
+# Debian's sources), checked in a fresh venv with the system's copies hidden.
+wheel: setup
+	rm -rf build/dist
+	PYTHON=$(PY) bash scripts/build-wheel.sh build/dist
+	bash scripts/wheel-smoke.sh build/dist/cbcs-*.whl
