@@ -1,0 +1,171 @@
+"""The route table: each REST endpoint declared once with who may call it and the pydantic
+models of its body and answer. The same declaration registers the aiohttp handler,
+validates requests and generates the OpenAPI document (:mod:`cbcs.server.openapi`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from cbcs.server.auth import AuthError, Principal, Role
+
+
+class ApiError(Exception):
+    """An error answered as ``{"error": {"code", "message"}}`` with an HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str, *,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+    def response(self) -> web.Response:
+        return error_response(self.status, self.code, self.message, self.headers)
+
+
+def error_response(status: int, code: str, message: str,
+                   headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status,
+                             headers=headers)
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, "not_found", message)
+
+
+def describe_validation(exc: ValidationError) -> str:
+    """One line naming each bad field and what was expected."""
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        parts.append(f"{where}: {err['msg']}")
+    more = len(exc.errors()) - 5
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a handler gets: the principal, the validated body, the path parameters."""
+
+    node: Any  # cbcs.server.app.Node: the services, auth, limits and clock
+    principal: Principal | None
+    body: Any
+    params: dict[str, str]
+    query: dict[str, str]
+    raw: web.Request
+
+
+Handler = Callable[[Request], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: ``roles`` empty means anyone (no token needed)."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    roles: frozenset[Role] = frozenset()
+    body: type[BaseModel] | None = None
+    answer: type[BaseModel] | None = None
+    status: int = 200
+    query: dict[str, str] = field(default_factory=dict)  # name -> description (strings)
+    tag: str = "api"
+
+
+class RouteTable:
+    """Routes in declaration order; ``@table.route(...)`` declares one."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def route(self, method: str, path: str, summary: str, *, roles: set[Role] | None = None,
+              body: type[BaseModel] | None = None, answer: type[BaseModel] | None = None,
+              status: int = 200, query: dict[str, str] | None = None,
+              tag: str = "api") -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append(Route(method, path, handler, summary, frozenset(roles or ()),
+                                     body, answer, status, query or {}, tag))
+            return handler
+        return register
+
+
+class Gate(Protocol):
+    """What a handler needs from the node before it runs."""
+
+    def authenticate(self, request: web.Request) -> Principal: ...
+
+    def limit(self, request: web.Request, principal: Principal | None) -> None: ...
+
+
+def aiohttp_handler(route: Route, node: Gate
+                    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The aiohttp handler of a route: auth and role check, rate limit, body validation,
+    the call, the answer serialised through its model; errors as JSON."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            principal: Principal | None = None
+            if route.roles:
+                try:
+                    principal = node.authenticate(request)
+                except AuthError as exc:
+                    raise ApiError(401, "unauthorized", str(exc),
+                                   headers={"WWW-Authenticate": "Bearer"}) from None
+                if principal.role not in route.roles:
+                    allowed = ", ".join(sorted(r.value for r in route.roles))
+                    raise forbidden(f"role {principal.role.value} may not do this "
+                                    f"(allowed: {allowed})")
+            node.limit(request, principal)
+            body: Any = None
+            if route.body is not None:
+                body = await _parse_body(request, route.body)
+            query = {k: v for k, v in request.query.items()}
+            unknown = set(query) - set(route.query) - {"token"}
+            if unknown:
+                raise ApiError(400, "bad_request",
+                               f"unknown query parameter: {', '.join(sorted(unknown))}")
+            result = await route.handler(Request(node, principal, body,
+                                                 dict(request.match_info), query, request))
+        except ApiError as exc:
+            return exc.response()
+        if isinstance(result, web.StreamResponse):
+            return result
+        if isinstance(result, BaseModel):
+            return web.Response(text=result.model_dump_json(), status=route.status,
+                                content_type="application/json")
+        return web.json_response(result, status=route.status)
+
+    return handle
+
+
+async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    if request.content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type",
+                       f"expected a JSON body (Content-Type: application/json), "
+                       f"got {request.content_type or 'none'}")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise ApiError(413, "too_large",
+                       f"body over {request.client_max_size} bytes") from None
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "bad_json", f"malformed JSON ({exc})") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid", describe_validation(exc)) from None

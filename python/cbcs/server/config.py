@@ -1,0 +1,40 @@
+"""What a node is started with (``cbcs serve`` options, or a builder's own code)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cbcs.server.ratelimit import Rate
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request sizes and rates; per node."""
+
+    max_body_bytes: int = 64 * 1024
+    max_frame_bytes: int = 64 * 1024
+    ws_queue_frames: int = 256
+    per_token: Rate = Rate(per_s=20.0, burst=40)
+    per_ip: Rate = Rate(per_s=50.0, burst=100)
+    #: minting tokens and other sign-in-like calls, per IP
+    login_per_ip: Rate = Rate(per_s=2.0, burst=10)
+    room_comment: Rate = Rate(per_s=2.0, burst=4)
+    room_comment_chars: int = 200
+    messages_per_conversation: Rate = Rate(per_s=5.0, burst=10)
+    call_offers: Rate = Rate(per_s=0.2, burst=3)
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """A node: where its data lives, which store and bus it uses, its limits."""
+
+    data_dir: Path = Path("cbcs-data")
+    store_url: str | None = None   # default: sqlite in data_dir
+    bus_url: str = "memory://"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    limits: Limits = field(default_factory=Limits)
+    node_id: str | None = None
+    #: serve /metrics to anyone (True) or only to supervisors and admins
+    public_metrics: bool = True

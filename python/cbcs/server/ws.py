@@ -1,0 +1,138 @@
+"""The live channel (``GET /ws``): authentication, frame validation, dispatch by type.
+
+A bad frame (malformed JSON, wrong type, unknown field, a refused action) is answered with
+an ``error`` frame naming the reason and the connection stays open; a frame over the size
+limit closes it (code 1009), as the WebSocket protocol prescribes; a token that expires
+closes it with code 4001.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from pydantic import TypeAdapter, ValidationError
+
+from cbcs.server import schemas
+from cbcs.server.api import describe_validation, error_response
+from cbcs.server.auth import AuthError, Principal
+from cbcs.server.connection import TOKEN_EXPIRED, Connection
+from cbcs.server.rooms import RoomError
+
+log = logging.getLogger("cbcs.server.ws")
+FRAME = TypeAdapter(schemas.ClientFrame)
+
+
+class FrameError(Exception):
+    """A frame refused with an ``error`` frame: ``code`` and a message for the client."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Session:
+    """One authenticated WebSocket client and the frames it sends."""
+
+    def __init__(self, node: Any, conn: Connection) -> None:
+        self.node = node
+        self.conn = conn
+
+    @property
+    def principal(self) -> Principal:
+        return self.conn.principal
+
+    def error(self, code: str, message: str, ref: dict[str, Any] | None = None) -> None:
+        self.node.metrics.ws_errors.labels(code).inc()
+        frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        if ref:
+            frame["ref"] = ref
+        self.conn.send(frame)
+
+    async def on_text(self, text: str) -> None:
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            self.error("bad_json", f"malformed JSON ({exc})")
+            return
+        ref = {k: data[k] for k in ("type", "client_id", "conversation", "room")
+               if isinstance(data, dict) and isinstance(data.get(k), (str, int))}
+        try:
+            frame = FRAME.validate_python(data)
+        except ValidationError as exc:
+            self.error("invalid", describe_validation(exc), ref)
+            return
+        self.node.metrics.ws_frames.labels(frame.type).inc()
+        now = self.node.clock()
+        key = f"{self.principal.role.value}:{self.principal.subject}"
+        if not self.node.per_token.allow(key, now):
+            self.node.metrics.rate_limited.labels("ws").inc()
+            self.error("rate_limited", "too many frames: slow down", ref)
+            return
+        try:
+            await self.dispatch(frame)
+        except FrameError as exc:
+            self.error(exc.code, str(exc), ref)
+        except RoomError as exc:
+            self.error(exc.code, str(exc), ref)
+
+    async def dispatch(self, frame: Any) -> None:
+        handle = getattr(self, "on_" + frame.type.replace(".", "_"), None)
+        if handle is None:
+            raise FrameError("unsupported", f"{frame.type}: not served by this node")
+        await handle(frame)
+
+    async def on_room_join(self, frame: schemas.RoomJoinFrame) -> None:
+        last = self.node.rooms.join(frame.room, self.conn)
+        self.conn.send({"type": "room.joined", "room": frame.room, "last_seq": last,
+                        "viewers": self.node.rooms.viewers(frame.room)})
+
+    async def on_room_comment(self, frame: schemas.RoomCommentFrame) -> None:
+        if frame.room not in self.conn.rooms:
+            raise FrameError("forbidden", f"room {frame.room}: join it first")
+        author = {"role": self.principal.role.value, "id": self.principal.subject}
+        await self.node.rooms.comment(frame.room, author, frame.text)
+        self.node.metrics.room_comments.inc()
+
+
+async def handler(request: web.Request) -> web.StreamResponse:
+    """Upgrade an authenticated request to the live channel and serve it until it closes."""
+    from cbcs.server.app import NODE
+
+    node = request.app[NODE]
+    try:
+        principal = node.authenticate(request)
+    except AuthError as exc:
+        return error_response(401, "unauthorized", str(exc))
+    if node.stopping:
+        return error_response(503, "stopping", "the node is shutting down")
+    limits = node.config.limits
+    ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes, heartbeat=20.0)
+    await ws.prepare(request)
+    conn = Connection(ws, principal, queue_size=limits.ws_queue_frames)
+    conn.start()
+    session = Session(node, conn)
+    node.connections.add(session)
+    node.metrics.ws_connections.inc()
+    try:
+        async for msg in ws:
+            if principal.expires_at is not None and node.clock() >= principal.expires_at:
+                conn.close_soon(TOKEN_EXPIRED, "token expired")
+                break
+            if msg.type == WSMsgType.TEXT:
+                await session.on_text(msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                session.error("bad_frame", "expected text frames with JSON")
+            elif msg.type == WSMsgType.ERROR:
+                break
+    finally:
+        node.connections.discard(session)
+        node.metrics.ws_connections.dec()
+        if conn.closing_reason == "too slow: send queue full":
+            node.metrics.ws_slow_disconnects.inc()
+        node.metrics.ephemeral_dropped.inc(conn.dropped_ephemeral)
+        node.rooms.leave_all(conn)
+        await conn.close()
+    return ws
