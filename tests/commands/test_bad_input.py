@@ -91,6 +91,9 @@ CASES = [
     ("bench e2e --profiles mars", "comma-separated list"),
     ("bench e2e --seconds 1e9", "2 to 600"),
     ("bench e2e --seed -3", "at least 0"),
+    # cbcs serve
+    ("serve --port 99999", "0 to 65535"),
+    ("serve --port http", "expected an integer"),
     # the top level
     ("nosuch", "invalid choice"),
     ("", "required"),
