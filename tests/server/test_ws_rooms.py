@@ -110,19 +110,36 @@ def test_a_sender_over_the_rate_is_told_to_slow_down(config: ServerConfig, serve
     assert sorted(asyncio.run(go())) == ["rate_limited", "room.comment", "room.comment"]
 
 
-class _StalledSocket:
-    """The server's side of a viewer whose network stalls: sends block until released."""
+class _StalledSocket(asyncio.WriteTransport):
+    """A viewer's socket whose network stalls (a stand-in for the kernel's buffer): while
+    stalled, what is written piles up in its buffer; released, it drains at once."""
 
     def __init__(self) -> None:
-        self.released = asyncio.Event()
+        super().__init__()
+        self.stalled = True
+        self.pending: list[bytes] = []
         self.sent: list[dict[str, Any]] = []
         self.closed = False
 
-    async def send_str(self, text: str) -> None:
-        await self.released.wait()
-        self.sent.append(json.loads(text))
+    def write(self, data: bytes) -> None:  # type: ignore[override]
+        self.pending.append(data)
+        if not self.stalled:
+            self.release()
 
-    async def close(self, **_: Any) -> None:
+    def release(self) -> None:
+        self.stalled = False
+        for frame in self.pending:
+            header = 4 if frame[1] == 126 else 2
+            self.sent.append(json.loads(frame[header:]))
+        self.pending.clear()
+
+    def get_write_buffer_size(self) -> int:
+        return sum(map(len, self.pending)) * (2000 if self.stalled else 0)
+
+    def is_closing(self) -> bool:
+        return False
+
+    async def close(self, **_: Any) -> None:  # type: ignore[override]
         self.closed = True
 
 
@@ -142,10 +159,11 @@ def test_a_slow_viewer_is_skipped_ahead_and_told_how_many_it_missed() -> None:
 
         hub = RoomHub(publish, comment_rate=Rate(1000.0, 1000))
         stalled, healthy = _StalledSocket(), _StalledSocket()
-        healthy.released.set()
+        healthy.release()
         conns = []
         for sock in (stalled, healthy):
-            conn = Connection(sock, Principal(Role.CUSTOMER, "v"), queue_size=32)  # type: ignore[arg-type]
+            conn = Connection(sock, Principal(Role.CUSTOMER, "v"),  # type: ignore[arg-type]
+                              queue_size=32, transport=sock)
             conn.start()
             hub.join("show", conn)
             conns.append(conn)
@@ -153,7 +171,7 @@ def test_a_slow_viewer_is_skipped_ahead_and_told_how_many_it_missed() -> None:
         for k in range(40):
             await hub.comment("show", author, f"deal {k}")
             await asyncio.sleep(0)
-        stalled.released.set()  # the network comes back
+        stalled.release()  # the network comes back
         await asyncio.sleep(0.05)
         await hub.comment("show", author, "last")
         await asyncio.sleep(0.05)

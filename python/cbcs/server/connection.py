@@ -4,12 +4,19 @@ Frames that must not be lost (messages, acks, offers) wait in the queue; when it
 the client is too slow for the service and is disconnected with a reason (close code
 4008), never left to grow memory. Ephemeral frames (typing, read receipts, room comments
 to a viewer who is behind) are dropped instead, and counted.
+
+Room comments go out by a faster path (:meth:`Connection.send_prepared`): the frame is
+built once per comment and written straight to each viewer's socket when nothing of that
+viewer's is waiting and its socket buffer is small; otherwise the viewer is behind and
+the comment is skipped for it. The sockets are uncompressed, so such frames never
+interleave with a compressed stream.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import struct
 from typing import Any
 
 from aiohttp import web
@@ -20,14 +27,27 @@ from cbcs.server.auth import Principal
 SLOW_CONSUMER = 4008
 #: Close code for a token that expired while the socket was open.
 TOKEN_EXPIRED = 4001
+#: Bytes waiting in a socket's buffer above which its client counts as behind.
+BEHIND_BYTES = 256 * 1024
+
+
+def text_frame(payload: bytes) -> bytes:
+    """A whole unmasked WebSocket text frame (RFC 6455 5.2) carrying ``payload``."""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 65536:
+        return struct.pack("!BBH", 0x81, 126, n) + payload
+    return struct.pack("!BBQ", 0x81, 127, n) + payload
 
 
 class Connection:
     """A WebSocket client: who it is, what it follows, and its outbound queue."""
 
     def __init__(self, ws: web.WebSocketResponse, principal: Principal, *,
-                 queue_size: int = 256) -> None:
+                 queue_size: int = 256, transport: asyncio.BaseTransport | None = None) -> None:
         self.ws = ws
+        self.transport = transport
         self.principal = principal
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=queue_size)
         self.dropped_ephemeral = 0
@@ -37,6 +57,7 @@ class Connection:
         self.sent_seq: dict[str, int] = {}
         self.rooms: dict[str, int] = {}  # room -> highest comment seq sent
         self._writer: asyncio.Task[None] | None = None
+        self._sending = False
 
     def start(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._write())
@@ -59,9 +80,17 @@ class Connection:
         self.queue.put_nowait(text)
         return True
 
-    def room_has_space(self, reserve: int = 16) -> bool:
-        """Whether a room comment may be queued without crowding out frames that matter."""
-        return self.queue.qsize() < self.queue.maxsize - reserve
+    def send_prepared(self, frame: bytes) -> bool:
+        """Write a ready-made frame now if this client keeps up; False when it is behind
+        (something of its own is waiting, or its socket buffer is full) or gone."""
+        transport = self.transport
+        if (not self.open or self._sending or not self.queue.empty() or transport is None
+                or not isinstance(transport, asyncio.WriteTransport)
+                or transport.is_closing()
+                or transport.get_write_buffer_size() > BEHIND_BYTES):
+            return False
+        transport.write(frame)
+        return True
 
     def close_soon(self, code: int, reason: str) -> None:
         """Close after what is queued (or at once when the queue is full)."""
@@ -83,7 +112,9 @@ class Connection:
                     await self.ws.close(code=self._close_code,
                                         message=(self.closing_reason or "").encode())
                     return
+                self._sending = True
                 await self.ws.send_str(text)
+                self._sending = False
         except (ConnectionResetError, RuntimeError, asyncio.CancelledError):
             return
 

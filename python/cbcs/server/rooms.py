@@ -10,12 +10,13 @@ missed (a ``room.skipped`` frame) as soon as it has room again.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cbcs.server.connection import Connection
+from cbcs.server.connection import Connection, text_frame
 from cbcs.server.ratelimit import Rate, RateLimiter
 
 #: publish(room, comment) -> the comment's sequence number in the room
@@ -93,23 +94,23 @@ class RoomHub:
         if r is None:
             return
         r.last_seq = max(r.last_seq, seq)
-        frame = {"type": "room.comment", "room": room, "seq": seq, **comment}
+        payload = {"type": "room.comment", "room": room, "seq": seq, **comment}
+        frame = text_frame(json.dumps(payload, ensure_ascii=False,
+                                      separators=(",", ":")).encode())
         for v in list(r.viewers.values()):
             conn = v.conn
             if not conn.open:
                 r.viewers.pop(id(conn), None)
                 continue
-            if not conn.room_has_space():
-                v.missed += 1
-                self.skipped += 1
-                continue
-            if v.missed:
-                conn.send({"type": "room.skipped", "room": room, "missed": v.missed},
-                          ephemeral=True)
+            if v.missed and conn.send_prepared(text_frame(json.dumps(
+                    {"type": "room.skipped", "room": room, "missed": v.missed}).encode())):
                 v.missed = 0
-            if conn.send(frame, ephemeral=True):
+            if not v.missed and conn.send_prepared(frame):
                 conn.rooms[room] = seq
                 self.delivered += 1
+            else:
+                v.missed += 1
+                self.skipped += 1
 
 
 async def run_subscription(hub: RoomHub, events: Any) -> None:

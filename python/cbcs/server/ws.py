@@ -109,9 +109,11 @@ async def handler(request: web.Request) -> web.StreamResponse:
     if node.stopping:
         return error_response(503, "stopping", "the node is shutting down")
     limits = node.config.limits
-    ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes, heartbeat=20.0)
+    ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes, heartbeat=20.0,
+                               compress=False)
     await ws.prepare(request)
-    conn = Connection(ws, principal, queue_size=limits.ws_queue_frames)
+    conn = Connection(ws, principal, queue_size=limits.ws_queue_frames,
+                      transport=request.transport)
     conn.start()
     session = Session(node, conn)
     node.connections.add(session)
