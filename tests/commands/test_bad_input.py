@@ -94,6 +94,16 @@ CASES = [
     # cbcs serve
     ("serve --port 99999", "0 to 65535"),
     ("serve --port http", "expected an integer"),
+    # cbcs loadtest (argument errors: nothing runs)
+    ("loadtest", "required"),
+    ("loadtest party", "invalid choice"),
+    ("loadtest room --viewers 0", "1 to 5000"),
+    ("loadtest room --viewers 99999", "1 to 5000"),
+    ("loadtest room --time 1", "5 to 900"),
+    ("loadtest room --comments-per-s -1", "1 to 200"),
+    ("loadtest room --out {text}", "not a folder"),
+    ("loadtest room --url http://10.1.2.3:80 --admin-key kkkkkkkkkkkkkkkkkkkk", "loopback"),
+    ("loadtest room --url http://127.0.0.1:9", "--admin-key"),
     # the top level
     ("nosuch", "invalid choice"),
     ("", "required"),

@@ -49,7 +49,8 @@ class Connection:
         self.ws = ws
         self.transport = transport
         self.principal = principal
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=queue_size)
+        # JSON text for ws.send_str, or a ready-made frame (bytes) for the socket itself
+        self.queue: asyncio.Queue[str | bytes | None] = asyncio.Queue(maxsize=queue_size)
         self.dropped_ephemeral = 0
         self.closing_reason: str | None = None
         #: conversation id -> highest message seq sent to this client (for resume and
@@ -80,17 +81,24 @@ class Connection:
         self.queue.put_nowait(text)
         return True
 
-    def send_prepared(self, frame: bytes) -> bool:
-        """Write a ready-made frame now if this client keeps up; False when it is behind
-        (something of its own is waiting, or its socket buffer is full) or gone."""
+    def send_prepared(self, frame: bytes, *, reserve: int = 16) -> bool:
+        """Send a ready-made frame, ephemeral: written at once when nothing else of this
+        client's is waiting, queued behind what is (keeping ``reserve`` places free for
+        frames that matter); False when the client is behind (its socket buffer or its
+        queue is full) or gone."""
         transport = self.transport
-        if (not self.open or self._sending or not self.queue.empty() or transport is None
+        if (not self.open or transport is None
                 or not isinstance(transport, asyncio.WriteTransport)
                 or transport.is_closing()
                 or transport.get_write_buffer_size() > BEHIND_BYTES):
             return False
-        transport.write(frame)
-        return True
+        if not self._sending and self.queue.empty():
+            transport.write(frame)
+            return True
+        if self.queue.qsize() < self.queue.maxsize - reserve:
+            self.queue.put_nowait(frame)
+            return True
+        return False
 
     def close_soon(self, code: int, reason: str) -> None:
         """Close after what is queued (or at once when the queue is full)."""
@@ -112,6 +120,10 @@ class Connection:
                     await self.ws.close(code=self._close_code,
                                         message=(self.closing_reason or "").encode())
                     return
+                if isinstance(text, bytes):
+                    if self.transport is not None and not self.transport.is_closing():
+                        self.transport.write(text)  # type: ignore[attr-defined]
+                    continue
                 self._sending = True
                 await self.ws.send_str(text)
                 self._sending = False

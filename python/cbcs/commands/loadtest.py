@@ -1,0 +1,198 @@
+"""``cbcs loadtest SCENARIO``: locust, headless, against a node of its own or a URL.
+
+With no ``--url`` a node is started for the run (``cbcs serve`` in a child process on a
+free loopback port, embedded defaults, a temporary data dir, rate limits per IP lifted
+since every simulated client shares 127.0.0.1); the scenario's users run in another child
+process (locust on gevent needs a process of its own). Only loopback targets are accepted.
+At the end it prints the percentiles and writes locust's CSV files and HTML report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import ipaddress
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cbcs.commands._args import float_range, int_range, output_dir
+from cbcs.errors import ConfigError
+
+SCENARIOS = {
+    "room": "one live-commerce room: viewers read, commenters post (delivery latency, order)",
+}
+MAX_USERS = 5000
+MAX_SECONDS = 900
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("loadtest", help="load-test the service with locust (loopback only)",
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("scenario", choices=sorted(SCENARIOS),
+                   help="; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()))
+    p.add_argument("--url", default=None,
+                   help="a running node on loopback (default: start one for the run)")
+    p.add_argument("--admin-key", default=None,
+                   help="the node's admin key, to mint the users' tokens (with --url; "
+                        "default $CBCS_ADMIN_KEY)")
+    p.add_argument("--viewers", type=int_range(1, MAX_USERS), default=3000,
+                   help="room: viewers (default 3000)")
+    p.add_argument("--comments-per-s", type=int_range(1, 200), default=20,
+                   help="room: comments a second, one commenter per comment a second "
+                        "(default 20)")
+    p.add_argument("--time", type=float_range(5, MAX_SECONDS), default=60.0,
+                   help="seconds measured after every user has started (default 60)")
+    p.add_argument("--spawn-rate", type=float_range(1, 1000), default=200.0,
+                   help="users started per second (default 200)")
+    p.add_argument("--out", type=output_dir, default=Path("out/loadtest"),
+                   help="folder for locust's CSV files and HTML report (default out/loadtest)")
+    p.set_defaults(handler=run)
+
+
+def _loopback(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    try:
+        if host == "localhost" or ipaddress.ip_address(host).is_loopback:
+            return url.rstrip("/")
+    except ValueError:
+        pass
+    raise ConfigError(f"--url: expected a loopback address (127.0.0.1, ::1, localhost), "
+                      f"got {host or url!r}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_node(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cbcs.loadtest.node", "--data-dir", str(data_dir),
+         "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ConfigError(f"the node did not start: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise ConfigError("the node did not start within 30 s")
+
+
+def run(args: argparse.Namespace) -> int:
+    if shutil.which("locust") is None and not _has_locust():
+        raise ConfigError("locust is not installed (pip install locust)")
+    work = Path(tempfile.mkdtemp(prefix="cbcs-loadtest-"))
+    env = dict(os.environ)
+    node: subprocess.Popen[str] | None = None
+    try:
+        if args.url:
+            url = _loopback(args.url)
+            key = args.admin_key or os.environ.get("CBCS_ADMIN_KEY")
+            if not key:
+                raise ConfigError("--admin-key: needed with --url (or set CBCS_ADMIN_KEY)")
+        else:
+            key = os.urandom(24).hex()
+            env["CBCS_ADMIN_KEY"] = key
+            node, url = _start_node(work / "data", env)
+            print(f"cbcs loadtest: started a node at {url} (data in {work / 'data'})",
+                  flush=True)
+        users = _users(args)
+        env.update({"CBCS_ADMIN_KEY": key, "CBCS_LOADTEST_URL": url,
+                    "CBCS_LOADTEST_SUMMARY": str(work / "summary.json"),
+                    "CBCS_LOADTEST_VIEWERS": str(args.viewers),
+                    "CBCS_LOADTEST_COMMENTERS": str(args.comments_per_s)})
+        ramp = users / args.spawn_rate
+        locustfile = Path(__file__).resolve().parent.parent / "loadtest" / f"{args.scenario}.py"
+        prefix = args.out / args.scenario
+        cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
+               "--host", url, "-u", str(users), "-r", str(args.spawn_rate),
+               "-t", f"{int(ramp + args.time + 1)}s", "--reset-stats", "--only-summary",
+               "--csv", str(prefix), "--html", f"{prefix}.html", "--stop-timeout", "5",
+               "--loglevel", "WARNING"]
+        print(f"cbcs loadtest {args.scenario}: {users} users, ramp {ramp:.0f} s, then "
+              f"{args.time:.0f} s measured", flush=True)
+        cpu0 = _cpu_seconds(node)
+        users0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        locust = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        wall = time.monotonic() - started
+        cpu = _cpu_seconds(node) - cpu0
+        users1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        users_cpu = (users1.ru_utime + users1.ru_stime) - (users0.ru_utime + users0.ru_stime)
+        if not (prefix.parent / f"{prefix.name}_stats.csv").exists():
+            raise ConfigError(f"locust failed: {locust.stderr.strip()[-800:]}")
+        summary = json.loads((work / "summary.json").read_text()) \
+            if (work / "summary.json").exists() else {}
+        _report(prefix, summary, node_cpu_pct=100.0 * cpu / wall if node else None,
+                users_cpu_pct=100.0 * users_cpu / wall)
+        print(f"\n  wrote {prefix}_stats.csv, {prefix}_failures.csv, {prefix}.html")
+        return 0
+    finally:
+        if node is not None:
+            node.send_signal(signal.SIGTERM)
+            try:
+                node.wait(15)
+            except subprocess.TimeoutExpired:
+                node.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _has_locust() -> bool:
+    try:
+        import importlib.util
+        return importlib.util.find_spec("locust") is not None
+    except ImportError:
+        return False
+
+
+def _users(args: argparse.Namespace) -> int:
+    if args.scenario == "room":
+        return int(args.viewers + args.comments_per_s)
+    raise ConfigError(f"unknown scenario {args.scenario}")
+
+
+def _cpu_seconds(proc: subprocess.Popen[str] | None) -> float:
+    if proc is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _report(prefix: Path, summary: dict[str, Any], *, node_cpu_pct: float | None,
+            users_cpu_pct: float) -> None:
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["Name"] != "Aggregated"]
+    print(f"\n  {'request':<18} {'count':>9} {'fail':>6} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'p99 ms':>8} {'max ms':>8}")
+    for r in rows:
+        print(f"  {r['Type'] + ' ' + r['Name']:<18} {r['Request Count']:>9} "
+              f"{r['Failure Count']:>6} {r['50%']:>8} {r['95%']:>8} {r['99%']:>8} "
+              f"{float(r['Max Response Time']):>8.0f}")
+    for k, v in sorted(summary.get("counts", {}).items()):
+        print(f"  {k:<18} {v:>9}")
+    if node_cpu_pct is not None:
+        print(f"  node CPU {node_cpu_pct:.0f} % of one core over the run "
+              f"(machine: {os.cpu_count()} cores)")
+    print(f"  simulated users' CPU {users_cpu_pct:.0f} % of one core")

@@ -1,0 +1,48 @@
+"""What every scenario's users share: the target, tokens minted with the admin key, the
+figures that are not locust requests, and the summary written when the run stops."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from typing import Any
+
+from cbcs.server.auth import Role, TokenAuthority
+
+URL = os.environ.get("CBCS_LOADTEST_URL", "http://127.0.0.1:8080")
+SUMMARY = os.environ.get("CBCS_LOADTEST_SUMMARY", "")
+_authority: TokenAuthority | None = None
+
+#: counts the scenarios keep beside locust's request statistics
+counts: Counter[str] = Counter()
+
+
+def param(name: str, default: float) -> float:
+    """A scenario parameter from ``CBCS_LOADTEST_<NAME>``."""
+    return float(os.environ.get(f"CBCS_LOADTEST_{name.upper()}", default))
+
+
+def token(role: str, subject: str, ttl_s: int = 3600) -> str:
+    """A token minted here with the admin key (no request to the service needed)."""
+    global _authority
+    if _authority is None:
+        _authority = TokenAuthority(os.environ["CBCS_ADMIN_KEY"])
+    return _authority.mint(Role(role), subject, ttl_s, time.time())
+
+
+def ws_url() -> str:
+    return URL.replace("http://", "ws://", 1).rstrip("/") + "/ws"
+
+
+def fire(environment: Any, kind: str, name: str, ms: float, error: Exception | None = None,
+         length: int = 0) -> None:
+    environment.events.request.fire(request_type=kind, name=name, response_time=ms,
+                                    response_length=length, exception=error, context={})
+
+
+def write_summary(extra: dict[str, Any]) -> None:
+    if SUMMARY:
+        with open(SUMMARY, "w") as f:
+            json.dump({"counts": dict(counts), **extra}, f)
