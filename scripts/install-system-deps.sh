@@ -10,6 +10,7 @@ packages=(
   libspeexdsp1           # SpeexDSP preprocessor, a peer of cbcs bench denoise
   chromium               # end-to-end WebRTC calls (tests/e2e, cbcs bench e2e)
   libopus-dev libsrtp2-dev pkg-config  # Opus and SRTP, linked into the core (call audio)
+  postgresql redis-server  # the store and bus of several nodes; tests run both on loopback
 )
 
 missing=()

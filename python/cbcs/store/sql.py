@@ -1,0 +1,637 @@
+"""The store on SQL: SQLite (embedded default, WAL, one file) or PostgreSQL (several nodes),
+through SQLAlchemy's async engine, with Alembic migrations run at open.
+
+Assignment is a conditional update, in one transaction: the task goes pending -> reserved
+only if it is still pending, and the agent's load rises only if it is still below capacity
+(and they are still available). The same SQL holds on both databases: on PostgreSQL a
+second writer blocks on the row and then re-checks the condition against the committed row
+(READ COMMITTED), so a loser sees zero rows changed and rolls back; SQLite has one writer
+at a time. No lock is held while the engine decides, and a node that loses simply routes
+again with fresh rows. Rows are always locked in the order reservation, task, agent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from cbcs.contact.agent import CALLS, CHANNELS, Agent, AgentLive, Presence
+from cbcs.contact.conversation import Conversation, ConversationState
+from cbcs.contact.customer import Customer
+from cbcs.contact.knowledge import Article
+from cbcs.contact.message import Message
+from cbcs.contact.queue import Queue, Step
+from cbcs.contact.task import Reservation, ReservationStatus, Task, TaskStatus
+from cbcs.contact.ticket import Ticket
+from cbcs.store import schema as s
+from cbcs.store.errors import Conflict, NotFound, StoreError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_MIGRATION_LOCK = 7_460_016   # pg_advisory_xact_lock key: one node migrates at a time
+
+
+def _url(url: str) -> str:
+    if url.startswith(("sqlite:", "sqlite+aiosqlite:")):
+        return "sqlite+aiosqlite:" + url.split(":", 1)[1]
+    for prefix in ("postgresql://", "postgres://", "postgresql+asyncpg://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix):]
+    raise StoreError(f"store: expected a sqlite:///FILE or postgresql://... URL, got {url!r}")
+
+
+def _profile(agent: Agent) -> dict[str, Any]:
+    return {"name": agent.name, "kind": agent.kind.value, "languages": dict(agent.languages),
+            "skills": dict(agent.skills), "markets": list(agent.markets),
+            "time_zone": agent.time_zone, "shift": dict(agent.shift.spec)}
+
+
+def _agent(row: Any) -> tuple[Agent, AgentLive]:
+    p = row.profile
+    agent = Agent(id=row.id, name=p["name"], kind=p["kind"], languages=p["languages"],
+                  skills=p["skills"], markets=tuple(p["markets"]), time_zone=p["time_zone"],
+                  shift=p["shift"],  # type: ignore[arg-type]
+                  capacity={"chat": row.cap_chat, "voice": row.cap_voice, "video": row.cap_video},
+                  calls_block_chat=row.calls_block_chat)
+    live = AgentLive(Presence(row.presence), {"chat": row.load_chat, "voice": row.load_voice,
+                                              "video": row.load_video}, row.idle_since, row.missed)
+    return agent, live
+
+
+def _queue_spec(queue: Queue) -> dict[str, Any]:
+    return {"target": queue.target, "priority": queue.priority,
+            "steps": [{"target": st.target, "timeout_s": st.timeout_s, "translate": st.translate}
+                      for st in queue.steps],
+            "max_wait_s": queue.max_wait_s, "service_level_s": queue.service_level_s,
+            "wrap_up_s": queue.wrap_up_s, "offer_timeout_s": queue.offer_timeout_s}
+
+
+def _queue(row: Any) -> Queue:
+    spec = dict(row.spec)
+    spec["steps"] = tuple(Step(**st) for st in spec["steps"])
+    return Queue(name=row.name, **spec)
+
+
+_TASK_ATTRS = ("skill", "conversation_id", "customer_id", "intent", "sentiment",
+               "preferred_agent")
+
+
+def _task_row(task: Task) -> dict[str, Any]:
+    return {"id": task.id, "queue": task.queue, "status": task.status.value,
+            "channel": task.channel, "language": task.language, "market": task.market,
+            "priority": task.priority, "tier": task.tier,
+            "attributes": {k: getattr(task, k) for k in _TASK_ATTRS},
+            "rejected_by": sorted(task.rejected_by), "agent_id": task.agent_id,
+            "reservation_id": None, "translate": task.translate, "created_at": task.created_at,
+            "answered_at": task.answered_at, "ended_at": task.ended_at}
+
+
+def _task(row: Any) -> Task:
+    return Task(id=row.id, queue=row.queue, channel=row.channel, language=row.language,
+                market=row.market, priority=row.priority, tier=row.tier,
+                created_at=row.created_at, status=TaskStatus(row.status), agent_id=row.agent_id,
+                rejected_by=frozenset(row.rejected_by), translate=row.translate,
+                answered_at=row.answered_at, ended_at=row.ended_at,
+                **{k: row.attributes.get(k) for k in _TASK_ATTRS})
+
+
+def _reservation(row: Any) -> Reservation:
+    return Reservation(id=row.id, task_id=row.task_id, agent_id=row.agent_id,
+                       created_at=row.created_at, expires_at=row.expires_at,
+                       status=ReservationStatus(row.status), translate=row.translate,
+                       node=row.node)
+
+
+def _conversation(row: Any) -> Conversation:
+    return Conversation(**{c: getattr(row, c) for c in (
+        "id", "customer_id", "channel", "language", "market", "order_id", "queue", "agent_id",
+        "ticket_id", "intent", "sentiment", "created_at", "updated_at", "last_seq")},
+        state=ConversationState(row.state))
+
+
+def _message(row: Any) -> Message:
+    return Message(conversation_id=row.conversation_id, seq=row.seq, author_role=row.author_role,
+                   author_id=row.author_id, client_id=row.client_id, kind=row.kind,
+                   text=row.text, lang=row.lang, translations=row.translations,
+                   created_at=row.created_at)
+
+
+def _ticket(row: Any) -> Ticket:
+    return Ticket(**{c.name: getattr(row, c.name) for c in s.tickets.columns})
+
+
+class _Lost(Exception):
+    """Another writer got there first: roll the transaction back."""
+
+
+def _room_sql(channel: str) -> sa.ColumnElement[bool]:
+    """The agent has room for one more ``channel`` task: the SQL twin of Agent.has_room."""
+    a = s.agents.c
+    on_call = (a.load_voice + a.load_video) == 0
+    fits = getattr(a, f"load_{channel}") < getattr(a, f"cap_{channel}")
+    if channel in CALLS:
+        return sa.and_(fits, on_call)
+    return sa.and_(fits, sa.or_(a.calls_block_chat.is_(False), on_call))
+
+
+class SqlStore:
+    """One interface over SQLite and PostgreSQL. Every method is one transaction."""
+
+    def __init__(self, engine: AsyncEngine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self.dialect = engine.dialect.name
+        # SQLite has one writer; queue writers here rather than let them meet as SQLITE_BUSY.
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+
+    @classmethod
+    async def open(cls, url: str) -> SqlStore:
+        """Connect and bring the schema to the newest migration."""
+        full = _url(url)
+        kwargs: dict[str, Any] = {}
+        if full.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        engine = create_async_engine(full, **kwargs)
+        if full.startswith("sqlite"):
+            path = full.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+            @sa.event.listens_for(engine.sync_engine, "connect")
+            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cur = dbapi_conn.cursor()
+                for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                               "busy_timeout=30000"):
+                    cur.execute(f"PRAGMA {pragma}")
+                cur.close()
+        store = cls(engine, url)
+        try:
+            async with engine.begin() as conn:
+                if store.dialect == "postgresql":
+                    await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+                await conn.run_sync(_upgrade)
+        except (OSError, sa.exc.SQLAlchemyError) as error:
+            await engine.dispose()
+            raise StoreError(f"store: cannot open {_safe(url)}: {_reason(error)}") from None
+        return store
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncConnection]:
+        if self._write_lock is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.engine.begin() as conn:
+            yield conn
+
+    async def _one(self, query: sa.Select[Any]) -> Any:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query)).first()
+
+    async def _all(self, query: sa.Select[Any]) -> list[Any]:
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(query)).all())
+
+    async def _upsert(self, conn: AsyncConnection, table: sa.Table, keys: dict[str, Any],
+                      values: dict[str, Any], insert_only: dict[str, Any] | None = None) -> None:
+        where = sa.and_(*(table.c[k] == v for k, v in keys.items()))
+        done = await conn.execute(table.update().where(where).values(**values))
+        if done.rowcount == 0:
+            await conn.execute(table.insert().values(**keys, **values, **(insert_only or {})))
+
+    # --- customers ----------------------------------------------------------------------
+    async def put_customer(self, customer: Customer, now: float) -> None:
+        async with self._tx() as conn:
+            await self._upsert(conn, s.customers, {"id": customer.id}, {
+                "language": customer.language, "market": customer.market,
+                "time_zone": customer.time_zone, "tier": customer.tier, "name": customer.name},
+                {"created_at": now})
+
+    async def get_customer(self, customer_id: str) -> Customer:
+        row = await self._one(sa.select(s.customers).where(s.customers.c.id == customer_id))
+        if row is None:
+            raise NotFound(f"no customer {customer_id!r}")
+        return Customer(row.id, row.language, row.market, row.time_zone, row.tier, row.name)
+
+    # --- agents -------------------------------------------------------------------------
+    async def put_agent(self, agent: Agent, now: float) -> None:
+        """Create or change an agent's profile; their presence and load stay as they are."""
+        async with self._tx() as conn:
+            await self._upsert(conn, s.agents, {"id": agent.id}, {
+                "profile": _profile(agent), "cap_chat": agent.capacity["chat"],
+                "cap_voice": agent.capacity["voice"], "cap_video": agent.capacity["video"],
+                "calls_block_chat": agent.calls_block_chat, "updated_at": now},
+                {"presence": Presence.OFFLINE.value, "idle_since": now})
+
+    async def get_agent(self, agent_id: str) -> tuple[Agent, AgentLive]:
+        row = await self._one(sa.select(s.agents).where(s.agents.c.id == agent_id))
+        if row is None:
+            raise NotFound(f"no agent {agent_id!r}")
+        return _agent(row)
+
+    async def list_agents(self) -> list[tuple[Agent, AgentLive]]:
+        return [_agent(r) for r in await self._all(sa.select(s.agents).order_by(s.agents.c.id))]
+
+    async def set_presence(self, agent_id: str, presence: Presence, now: float) -> None:
+        values: dict[str, Any] = {"presence": Presence(presence).value, "updated_at": now}
+        if presence is Presence.AVAILABLE:
+            values["missed"] = 0
+        async with self._tx() as conn:
+            done = await conn.execute(s.agents.update().where(s.agents.c.id == agent_id)
+                                      .values(**values))
+            if done.rowcount == 0:
+                raise NotFound(f"no agent {agent_id!r}")
+
+    # --- queues -------------------------------------------------------------------------
+    async def put_queue(self, queue: Queue, now: float) -> None:
+        async with self._tx() as conn:
+            await self._upsert(conn, s.queues, {"name": queue.name},
+                               {"spec": _queue_spec(queue), "updated_at": now})
+
+    async def get_queue(self, name: str) -> Queue:
+        row = await self._one(sa.select(s.queues).where(s.queues.c.name == name))
+        if row is None:
+            raise NotFound(f"no queue {name!r}")
+        return _queue(row)
+
+    async def list_queues(self) -> list[Queue]:
+        return [_queue(r) for r in await self._all(sa.select(s.queues).order_by(s.queues.c.name))]
+
+    # --- tasks and reservations ---------------------------------------------------------
+    async def create_task(self, task: Task) -> None:
+        async with self._tx() as conn:
+            try:
+                await conn.execute(s.tasks.insert().values(**_task_row(task)))
+            except sa.exc.IntegrityError:
+                raise Conflict(f"task {task.id!r} exists already") from None
+
+    async def get_task(self, task_id: str) -> Task:
+        row = await self._one(sa.select(s.tasks).where(s.tasks.c.id == task_id))
+        if row is None:
+            raise NotFound(f"no task {task_id!r}")
+        return _task(row)
+
+    async def list_tasks(self, statuses: Iterable[TaskStatus] | None = None,
+                         since: float | None = None) -> list[Task]:
+        query = sa.select(s.tasks).order_by(s.tasks.c.created_at, s.tasks.c.id)
+        if statuses is not None:
+            query = query.where(s.tasks.c.status.in_([TaskStatus(x).value for x in statuses]))
+        if since is not None:
+            query = query.where(s.tasks.c.created_at >= since)
+        return [_task(r) for r in await self._all(query)]
+
+    async def get_reservation(self, reservation_id: str) -> Reservation:
+        row = await self._one(sa.select(s.reservations)
+                              .where(s.reservations.c.id == reservation_id))
+        if row is None:
+            raise NotFound(f"no reservation {reservation_id!r}")
+        return _reservation(row)
+
+    async def list_reservations(self, status: ReservationStatus | None = None,
+                                agent_id: str | None = None) -> list[Reservation]:
+        query = sa.select(s.reservations).order_by(s.reservations.c.created_at)
+        if status is not None:
+            query = query.where(s.reservations.c.status == status.value)
+        if agent_id is not None:
+            query = query.where(s.reservations.c.agent_id == agent_id)
+        return [_reservation(r) for r in await self._all(query)]
+
+    async def reserve(self, task_id: str, agent_id: str, channel: str, translate: bool,
+                      now: float, expires_at: float, node: str) -> Reservation | None:
+        """Offer ``task_id`` to ``agent_id`` if the task is still pending and the agent still
+        available with room on ``channel``; None (and nothing changed) otherwise."""
+        if channel not in CHANNELS:
+            raise StoreError(f"channel: expected one of {', '.join(CHANNELS)}, got {channel!r}")
+        rid = uuid.uuid4().hex
+        t, a = s.tasks.c, s.agents.c
+        try:
+            async with self._tx() as conn:
+                took = await conn.execute(s.tasks.update().where(
+                    t.id == task_id, t.status == TaskStatus.PENDING.value).values(
+                    status=TaskStatus.RESERVED.value, agent_id=agent_id, reservation_id=rid,
+                    translate=translate))
+                if took.rowcount != 1:
+                    raise _Lost
+                load = getattr(a, f"load_{channel}")
+                fits = await conn.execute(s.agents.update().where(
+                    a.id == agent_id, a.presence == Presence.AVAILABLE.value,
+                    _room_sql(channel)).values({load: load + 1}))
+                if fits.rowcount != 1:
+                    raise _Lost   # rolls the task back to pending
+                await conn.execute(s.reservations.insert().values(
+                    id=rid, task_id=task_id, agent_id=agent_id, status="pending",
+                    translate=translate, node=node, created_at=now, expires_at=expires_at))
+        except _Lost:
+            return None
+        return Reservation(rid, task_id, agent_id, now, expires_at, translate=translate,
+                           node=node)
+
+    async def _decide(self, conn: AsyncConnection, reservation_id: str, status: str,
+                      now: float, agent_id: str | None, live_only: bool) -> Any:
+        r = s.reservations.c
+        where = [r.id == reservation_id, r.status == ReservationStatus.PENDING.value]
+        if agent_id is not None:
+            where.append(r.agent_id == agent_id)
+        if live_only:
+            where.append(r.expires_at > now)
+        done = await conn.execute(s.reservations.update().where(*where)
+                                  .values(status=status, decided_at=now))
+        if done.rowcount != 1:
+            row = (await conn.execute(sa.select(s.reservations).where(r.id == reservation_id)
+                                      )).first()
+            if row is None:
+                raise NotFound(f"no reservation {reservation_id!r}")
+            if agent_id is not None and row.agent_id != agent_id:
+                raise NotFound(f"no reservation {reservation_id!r} for agent {agent_id!r}")
+            state = "expired" if row.status == "pending" else row.status
+            raise Conflict(f"reservation {reservation_id}: it is {state}, not pending")
+        return (await conn.execute(sa.select(s.reservations).where(r.id == reservation_id))
+                ).first()
+
+    async def accept(self, reservation_id: str, agent_id: str, now: float) -> Task:
+        """The offered agent takes the task. :class:`Conflict` if the offer has expired,
+        was decided already or was cancelled."""
+        t, a = s.tasks.c, s.agents.c
+        async with self._tx() as conn:
+            res = await self._decide(conn, reservation_id, "accepted", now, agent_id, True)
+            await conn.execute(s.tasks.update().where(
+                t.id == res.task_id, t.reservation_id == reservation_id).values(
+                status=TaskStatus.ASSIGNED.value, answered_at=now))
+            await conn.execute(s.agents.update().where(a.id == agent_id).values(missed=0))
+            row = (await conn.execute(sa.select(s.tasks).where(t.id == res.task_id))).first()
+        return _task(row)
+
+    async def release(self, reservation_id: str, event: str, now: float,
+                      agent_id: str | None = None, max_missed: int = 3) -> Task | None:
+        """End a pending offer without a taker: ``reject`` (by ``agent_id``), ``timeout`` or
+        ``cancel``. The task waits again (never offered to that agent again after a reject),
+        the agent's slot frees up, and an agent who times out ``max_missed`` times in a row
+        goes away. Returns the task, or None if the offer was no longer pending (timeouts
+        and cancels race between nodes: the loser does nothing)."""
+        status = {"reject": "rejected", "timeout": "timed_out", "cancel": "canceled"}[event]
+        t, a = s.tasks.c, s.agents.c
+        async with self._tx() as conn:
+            try:
+                res = await self._decide(conn, reservation_id, status, now, agent_id,
+                                         event == "reject")
+            except Conflict:
+                if event == "reject":
+                    raise
+                return None
+            row = (await conn.execute(sa.select(s.tasks).where(t.id == res.task_id))).first()
+            rejected = sorted(set(row.rejected_by) | {res.agent_id}) if event == "reject" \
+                else row.rejected_by
+            await conn.execute(s.tasks.update().where(
+                t.id == res.task_id, t.reservation_id == reservation_id,
+                t.status == TaskStatus.RESERVED.value).values(
+                status=TaskStatus.PENDING.value, agent_id=None, reservation_id=None,
+                translate=False, rejected_by=rejected))
+            load = getattr(a, f"load_{row.channel}")
+            values: dict[Any, Any] = {load: sa.func.max(load - 1, 0) if self.dialect == "sqlite"
+                                      else sa.func.greatest(load - 1, 0)}
+            if event == "timeout":
+                values[a.missed] = a.missed + 1
+                values[a.presence] = sa.case((a.missed + 1 >= max_missed, Presence.AWAY.value),
+                                             else_=a.presence)
+            await conn.execute(s.agents.update().where(a.id == res.agent_id).values(values))
+            await self._mark_idle(conn, res.agent_id, now)
+            row = (await conn.execute(sa.select(s.tasks).where(t.id == res.task_id))).first()
+        return _task(row)
+
+    async def _mark_idle(self, conn: AsyncConnection, agent_id: str, now: float) -> None:
+        a = s.agents.c
+        await conn.execute(s.agents.update().where(
+            a.id == agent_id, a.load_chat + a.load_voice + a.load_video == 0)
+            .values(idle_since=now))
+
+    async def expired(self, now: float, limit: int = 500) -> list[Reservation]:
+        """Pending offers whose time is up (any node's: the timer is this row)."""
+        r = s.reservations.c
+        return [_reservation(x) for x in await self._all(
+            sa.select(s.reservations).where(r.status == "pending", r.expires_at <= now)
+            .order_by(r.expires_at).limit(limit))]
+
+    async def complete(self, task_id: str, agent_id: str, now: float, wrap_up_s: float) -> Task:
+        """The agent closes the task; their slot stays held for the wrap-up time."""
+        t = s.tasks.c
+        async with self._tx() as conn:
+            done = await conn.execute(s.tasks.update().where(
+                t.id == task_id, t.agent_id == agent_id, t.status == TaskStatus.ASSIGNED.value)
+                .values(status=TaskStatus.WRAPPING.value, ended_at=now,
+                        wrap_until=now + wrap_up_s))
+            row = (await conn.execute(sa.select(s.tasks).where(t.id == task_id))).first()
+            if row is None:
+                raise NotFound(f"no task {task_id!r}")
+            if done.rowcount != 1:
+                raise Conflict(f"task {task_id}: it is {row.status}"
+                               f"{'' if row.agent_id == agent_id else ' and not yours'}, "
+                               f"not assigned to {agent_id}")
+        return _task(row)
+
+    async def finish_wrap_ups(self, now: float) -> list[str]:
+        """Free the slots whose wrap-up time is over; the agents whose load fell."""
+        t, a = s.tasks.c, s.agents.c
+        agents: list[str] = []
+        rows = await self._all(sa.select(s.tasks.c.id).where(
+            t.status == TaskStatus.WRAPPING.value, t.wrap_until <= now))
+        for (task_id,) in rows:
+            async with self._tx() as conn:
+                done = await conn.execute(s.tasks.update().where(
+                    t.id == task_id, t.status == TaskStatus.WRAPPING.value)
+                    .values(status=TaskStatus.COMPLETED.value).returning(t.agent_id, t.channel))
+                hit = done.first()
+                if hit is None:
+                    continue
+                load = getattr(a, f"load_{hit.channel}")
+                await conn.execute(s.agents.update().where(a.id == hit.agent_id)
+                                   .values({load: load - 1}))
+                await self._mark_idle(conn, hit.agent_id, now)
+                agents.append(hit.agent_id)
+        return agents
+
+    async def cancel_task(self, task_id: str, now: float) -> Task:
+        """The customer left while waiting: the task and any pending offer end."""
+        t = s.tasks.c
+        row = await self._one(sa.select(s.tasks).where(t.id == task_id))
+        if row is None:
+            raise NotFound(f"no task {task_id!r}")
+        if row.status == TaskStatus.RESERVED.value and row.reservation_id:
+            await self.release(row.reservation_id, "cancel", now)
+        async with self._tx() as conn:
+            done = await conn.execute(s.tasks.update().where(
+                t.id == task_id, t.status == TaskStatus.PENDING.value)
+                .values(status=TaskStatus.CANCELED.value, ended_at=now))
+            if done.rowcount != 1:
+                row = (await conn.execute(sa.select(s.tasks).where(t.id == task_id))).first()
+                raise Conflict(f"task {task_id}: it is {row.status}, not waiting")
+        return await self.get_task(task_id)
+
+    async def overflow(self, task_id: str, now: float, ticket: Ticket | None) -> bool:
+        """Nobody took the task in time: it ends as overflowed, with its callback ticket
+        stored in the same transaction. False if it was no longer waiting."""
+        t = s.tasks.c
+        async with self._tx() as conn:
+            done = await conn.execute(s.tasks.update().where(
+                t.id == task_id, t.status == TaskStatus.PENDING.value)
+                .values(status=TaskStatus.OVERFLOWED.value, ended_at=now))
+            if done.rowcount != 1:
+                return False
+            if ticket is not None:
+                await conn.execute(s.tickets.insert().values(**_ticket_row(ticket)))
+        return True
+
+    # --- conversations and messages -----------------------------------------------------
+    async def create_conversation(self, conversation: Conversation) -> None:
+        async with self._tx() as conn:
+            await conn.execute(s.conversations.insert().values(**_conversation_row(conversation)))
+
+    async def get_conversation(self, conversation_id: str) -> Conversation:
+        row = await self._one(sa.select(s.conversations)
+                              .where(s.conversations.c.id == conversation_id))
+        if row is None:
+            raise NotFound(f"no conversation {conversation_id!r}")
+        return _conversation(row)
+
+    async def update_conversation(self, conversation: Conversation,
+                                  expected: ConversationState) -> None:
+        """Store ``conversation`` if it is still in state ``expected`` (compare and set)."""
+        c = s.conversations.c
+        values = _conversation_row(conversation)
+        values.pop("id")
+        values.pop("last_seq")
+        async with self._tx() as conn:
+            done = await conn.execute(s.conversations.update().where(
+                c.id == conversation.id, c.state == expected.value).values(**values))
+            if done.rowcount != 1:
+                raise Conflict(f"conversation {conversation.id}: no longer {expected.value}")
+
+    async def append_message(self, message: Message) -> tuple[Message, bool]:
+        """Store ``message`` with the conversation's next sequence number, in one transaction.
+        With a ``client_id`` seen before from the same author, nothing is stored and the
+        first message comes back (``False``): a retry never makes a duplicate."""
+        c, m = s.conversations.c, s.messages.c
+        async with self._tx() as conn:
+            if message.client_id is not None:
+                old = (await conn.execute(sa.select(s.messages).where(
+                    m.conversation_id == message.conversation_id,
+                    m.author_id == message.author_id, m.client_id == message.client_id))).first()
+                if old is not None:
+                    return _message(old), False
+            bumped = await conn.execute(s.conversations.update().where(
+                c.id == message.conversation_id).values(last_seq=c.last_seq + 1)
+                .returning(c.last_seq))
+            seq = bumped.scalar()
+            if seq is None:
+                raise NotFound(f"no conversation {message.conversation_id!r}")
+            await conn.execute(s.messages.insert().values(
+                conversation_id=message.conversation_id, seq=seq,
+                author_role=message.author_role.value, author_id=message.author_id,
+                client_id=message.client_id, kind=message.kind.value, text=message.text,
+                lang=message.lang, translations=dict(message.translations),
+                created_at=message.created_at))
+        return replace(message, seq=seq), True
+
+    async def list_messages(self, conversation_id: str, after_seq: int = 0,
+                            limit: int = 200) -> list[Message]:
+        m = s.messages.c
+        return [_message(r) for r in await self._all(
+            sa.select(s.messages).where(m.conversation_id == conversation_id, m.seq > after_seq)
+            .order_by(m.seq).limit(limit))]
+
+    # --- tickets and articles -----------------------------------------------------------
+    async def create_ticket(self, ticket: Ticket) -> None:
+        async with self._tx() as conn:
+            await conn.execute(s.tickets.insert().values(**_ticket_row(ticket)))
+
+    async def get_ticket(self, ticket_id: str) -> Ticket:
+        row = await self._one(sa.select(s.tickets).where(s.tickets.c.id == ticket_id))
+        if row is None:
+            raise NotFound(f"no ticket {ticket_id!r}")
+        return _ticket(row)
+
+    async def list_tickets(self, customer_id: str | None = None) -> list[Ticket]:
+        query = sa.select(s.tickets).order_by(s.tickets.c.created_at)
+        if customer_id is not None:
+            query = query.where(s.tickets.c.customer_id == customer_id)
+        return [_ticket(r) for r in await self._all(query)]
+
+    async def update_ticket(self, ticket: Ticket) -> None:
+        values = _ticket_row(ticket)
+        async with self._tx() as conn:
+            done = await conn.execute(s.tickets.update().where(s.tickets.c.id == ticket.id)
+                                      .values(**values))
+            if done.rowcount != 1:
+                raise NotFound(f"no ticket {ticket.id!r}")
+
+    async def put_article(self, article: Article) -> None:
+        async with self._tx() as conn:
+            await self._upsert(conn, s.articles, {
+                "market": article.market, "language": article.language, "slug": article.slug},
+                {"title": article.title, "body": article.body, "updated_at": article.updated_at})
+
+    async def get_article(self, market: str, language: str, slug: str) -> Article:
+        a = s.articles.c
+        row = await self._one(sa.select(s.articles).where(
+            a.market == market, a.language == language, a.slug == slug))
+        if row is None:
+            raise NotFound(f"no article {market}/{language}/{slug}")
+        return Article(row.market, row.language, row.slug, row.title, row.body, row.updated_at)
+
+    async def list_articles(self, market: str | None = None,
+                            language: str | None = None) -> list[Article]:
+        a = s.articles.c
+        query = sa.select(s.articles).order_by(a.market, a.language, a.slug)
+        if market is not None:
+            query = query.where(a.market == market)
+        if language is not None:
+            query = query.where(a.language == language)
+        return [Article(r.market, r.language, r.slug, r.title, r.body, r.updated_at)
+                for r in await self._all(query)]
+
+
+def _conversation_row(c: Conversation) -> dict[str, Any]:
+    return {"id": c.id, "customer_id": c.customer_id, "channel": c.channel,
+            "state": c.state.value, "language": c.language, "market": c.market,
+            "order_id": c.order_id, "queue": c.queue, "agent_id": c.agent_id,
+            "ticket_id": c.ticket_id, "intent": c.intent, "sentiment": c.sentiment,
+            "last_seq": c.last_seq, "created_at": c.created_at, "updated_at": c.updated_at}
+
+
+def _ticket_row(t: Ticket) -> dict[str, Any]:
+    return {"id": t.id, "customer_id": t.customer_id, "conversation_id": t.conversation_id,
+            "category": t.category, "priority": t.priority.value, "status": t.status.value,
+            "summary": t.summary, "order_ref": t.order_ref, "due_at": t.due_at,
+            "created_at": t.created_at, "updated_at": t.updated_at}
+
+
+def _upgrade(conn: sa.Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<bad url>"
+
+
+def _reason(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return text[0] if text else type(error).__name__
