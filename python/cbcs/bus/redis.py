@@ -1,0 +1,109 @@
+"""The Redis bus: several nodes. Presence is one key per agent with a TTL that the agent's
+node renews; when the node dies the keys expire and other nodes see the agent offline.
+Events go through Redis pub/sub (fire and forget: the store is the record, events only
+wake other nodes up, and every node re-reads the store on a timer as well)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Iterable
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from cbcs.bus.base import BusError, Event, Subscription
+
+log = logging.getLogger("cbcs.bus")
+PREFIX = "cbcs:"
+
+
+class RedisBus:
+    def __init__(self, client: aioredis.Redis, url: str) -> None:
+        self._client = client
+        self._url = url
+        self._subs: list[Subscription] = []
+        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
+        self._reader: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, url: str) -> RedisBus:
+        client = aioredis.from_url(url, decode_responses=True, socket_connect_timeout=5,
+                                   health_check_interval=15)
+        try:
+            await client.ping()
+        except (RedisError, OSError) as error:
+            await client.aclose()
+            raise BusError(f"bus: cannot reach Redis at {_safe(url)}: {error}") from None
+        bus = cls(client, url)
+        await bus._pubsub.psubscribe(f"{PREFIX}ev:*")
+        bus._reader = asyncio.create_task(bus._read(), name="cbcs-bus-reader")
+        return bus
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except (RedisError, OSError) as error:
+                log.warning("bus: Redis pub/sub read failed (%s); retrying", error)
+                await asyncio.sleep(0.5)
+                continue
+            if message is None or message.get("type") != "pmessage":
+                continue
+            topic = message["channel"][len(PREFIX) + 3:]
+            try:
+                event = json.loads(message["data"])
+            except (TypeError, ValueError):
+                log.warning("bus: dropped an event that is not JSON on %s", topic)
+                continue
+            for sub in self._subs:
+                if sub.matches(topic):
+                    sub.put(topic, event)
+
+    async def publish(self, topic: str, event: Event) -> None:
+        try:
+            await self._client.publish(f"{PREFIX}ev:{topic}", json.dumps(event))
+        except (RedisError, OSError) as error:
+            raise BusError(f"bus: publish to {topic} failed: {error}") from None
+
+    def subscribe(self, pattern: str) -> Subscription:
+        sub = Subscription(pattern, self._subs.remove)
+        self._subs.append(sub)
+        return sub
+
+    async def heartbeat(self, agent_ids: Iterable[str], node: str, ttl_s: float) -> None:
+        ttl_ms = max(1, int(ttl_s * 1000))
+        async with self._client.pipeline(transaction=False) as pipe:
+            for agent_id in agent_ids:
+                pipe.set(f"{PREFIX}presence:{agent_id}", node, px=ttl_ms)
+            await pipe.execute()
+
+    async def forget(self, agent_id: str) -> None:
+        await self._client.delete(f"{PREFIX}presence:{agent_id}")
+
+    async def online(self, agent_ids: Iterable[str]) -> set[str]:
+        ids = list(agent_ids)
+        if not ids:
+            return set()
+        values = await self._client.mget([f"{PREFIX}presence:{a}" for a in ids])
+        return {a for a, v in zip(ids, values) if v is not None}
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+            self._reader = None
+            for sub in list(self._subs):
+                sub.close()
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.aclose()
+            await self._client.aclose()
+
+
+def _safe(url: str) -> str:
+    """The URL without user and password, for messages and logs."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
