@@ -75,3 +75,15 @@ def bus_url(request: pytest.FixtureRequest) -> str:
     if request.param == "memory":
         return "memory://"
     return flushed_redis(request.getfixturevalue("servers"))
+
+
+@pytest.fixture
+def postgres_url(servers: dict[str, str]) -> str:
+    """A fresh database on the PostgreSQL test server."""
+    return fresh_postgres(servers)
+
+
+@pytest.fixture
+def redis_url(servers: dict[str, str]) -> str:
+    """The Redis test server, emptied."""
+    return flushed_redis(servers)

@@ -120,6 +120,7 @@ class Reservation:
     status: ReservationStatus = R.PENDING
     translate: bool = False
     node: str = ""
+    decided_at: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", ReservationStatus(self.status))

@@ -69,6 +69,7 @@ class Dispatcher:
         if background:
             sub = self.bus.subscribe(ROUTING)
             self._tasks = [asyncio.create_task(self._listen(sub), name="cbcs-dispatch-bus"),
+                           asyncio.create_task(self._beat(), name="cbcs-dispatch-presence"),
                            asyncio.create_task(self._loop(), name="cbcs-dispatch")]
 
     async def stop(self) -> None:
@@ -98,7 +99,6 @@ class Dispatcher:
 
     async def _loop(self) -> None:
         next_resync = self.clock() + self.resync_s
-        next_beat = 0.0
         while True:
             now = self.clock()
             wake = self.router.next_change(now)
@@ -108,9 +108,6 @@ class Dispatcher:
             self._kick.clear()
             try:
                 now = self.clock()
-                if now >= next_beat:
-                    await self._heartbeat()
-                    next_beat = now + self.presence_ttl_s / 3
                 if now >= next_resync:
                     await self.resync()
                     next_resync = now + self.resync_s
@@ -119,6 +116,15 @@ class Dispatcher:
             except (StoreError, BusError, OSError) as error:
                 log.warning("routing: %s; trying again", error)
                 await asyncio.sleep(self.sweep_s)
+
+    async def _beat(self) -> None:
+        # its own task, so that a long routing pass never lets a presence lapse
+        while True:
+            try:
+                await self._heartbeat()
+            except (StoreError, BusError, OSError) as error:
+                log.warning("routing: presence: %s", error)
+            await asyncio.sleep(self.presence_ttl_s / 4)
 
     async def _heartbeat(self) -> None:
         if self.hosted:
@@ -300,8 +306,9 @@ class Dispatcher:
                 task = offer.task
                 workflow = self.router.workflows.get(task.queue)
                 timeout = workflow.queue.offer_timeout_s if workflow else 20.0
+                at = self.clock()   # a long pass must not shorten the later offers
                 res = await self.store.reserve(task.id, offer.agent_id, task.channel,
-                                               offer.translate, now, now + timeout, self.node)
+                                               offer.translate, at, at + timeout, self.node)
                 if res is None:   # another node got there first: take the store's word
                     await self._refresh_task(task.id)
                     await self._refresh_agent(offer.agent_id)

@@ -107,7 +107,7 @@ def _reservation(row: Any) -> Reservation:
     return Reservation(id=row.id, task_id=row.task_id, agent_id=row.agent_id,
                        created_at=row.created_at, expires_at=row.expires_at,
                        status=ReservationStatus(row.status), translate=row.translate,
-                       node=row.node)
+                       node=row.node, decided_at=row.decided_at)
 
 
 def _conversation(row: Any) -> Conversation:

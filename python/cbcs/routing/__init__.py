@@ -1,0 +1,1 @@
+"""Routing: target expressions, workflow steps, the engine that offers tasks to agents, SLA statistics."""
