@@ -188,7 +188,7 @@ def test_overflow_after_the_max_wait() -> None:
 def test_human_back_at_is_the_next_shift_start_of_a_matching_agent() -> None:
     r = router(SUPPORT)
     # 2026-11-30 is a Monday; 09:00 in Manila is 01:00 UTC
-    monday_noon_utc = 1_764_504_000.0
+    monday_noon_utc = 1_796_040_000.0
     agent(r, "manila", presence=Presence.OFFLINE, languages={"en": 5},
           time_zone="Asia/Manila", shift={"mon-fri": "09:00-18:00"})
     agent(r, "thai-only", presence=Presence.OFFLINE, languages={"th": 5},
