@@ -179,10 +179,10 @@ def test_market_and_skill_targets() -> None:
 def test_overflow_after_the_max_wait() -> None:
     r = router(Queue("short", max_wait_s=60))
     task(r, "t", queue="short")
+    assert r.next_change(T0 + 10) == T0 + 60
     assert r.overflowing(T0 + 59) == []
     assert [t.id for t in r.overflowing(T0 + 60)] == ["t"]
     assert pairs(r, T0 + 61) == []
-    assert r.next_change(T0 + 10) == T0 + 60
 
 
 def test_human_back_at_is_the_next_shift_start_of_a_matching_agent() -> None:

@@ -38,9 +38,8 @@ async def seeded(store: SqlStore, agents: int = 1, capacity: int = 3) -> None:
 
 def test_migrations_create_exactly_the_schema(store_url: str) -> None:
     async def body(store: SqlStore) -> list[Any]:
-        async with store.engine.connect() as conn:
-            return await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c), metadata))
+        return await store.run(lambda c: compare_metadata(MigrationContext.configure(c),
+                                                          metadata))
     assert run(store_url, body) == []
     assert run(store_url, lambda store: store.list_queues()) == []   # opening twice is fine
 
@@ -214,7 +213,6 @@ def test_sqlite_is_one_file_in_wal_mode(tmp_path: Any) -> None:
     url = f"sqlite:///{tmp_path / 'data' / 'cbcs.db'}"
 
     async def body(store: SqlStore) -> str:
-        async with store.engine.connect() as conn:
-            return str((await conn.execute(sa.text("PRAGMA journal_mode"))).scalar())
+        return str(await store.run(lambda c: c.execute(sa.text("PRAGMA journal_mode")).scalar()))
     assert run(url, body) == "wal"
     assert (tmp_path / "data" / "cbcs.db").is_file()

@@ -12,17 +12,20 @@ again with fresh rows. Rows are always locked in the order reservation, task, ag
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import concurrent.futures
+import functools
+import sqlite3
+import threading
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from cbcs.contact.agent import CALLS, CHANNELS, Agent, AgentLive, Presence
 from cbcs.contact.conversation import Conversation, ConversationState
@@ -34,6 +37,46 @@ from cbcs.contact.task import Reservation, ReservationStatus, Task, TaskStatus
 from cbcs.contact.ticket import Ticket
 from cbcs.store import schema as s
 from cbcs.store.errors import Conflict, NotFound, StoreError
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _write(method: Callable[Concatenate[SqlStore, sa.Connection, P], T]
+           ) -> Callable[Concatenate[SqlStore, P], Awaitable[T]]:
+    """The method is one read-write transaction (committed on return, rolled back on an
+    exception; :class:`_Lost` rolls back and returns None)."""
+    @functools.wraps(method)
+    async def call(self: SqlStore, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await self.run(lambda conn: method(self, conn, *args, **kwargs), True)
+        except _Lost:
+            return None  # type: ignore[return-value]
+    return call
+
+
+def _read(method: Callable[Concatenate[SqlStore, sa.Connection, P], T]
+          ) -> Callable[Concatenate[SqlStore, P], Awaitable[T]]:
+    """The method only reads."""
+    @functools.wraps(method)
+    async def call(self: SqlStore, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self.run(lambda conn: method(self, conn, *args, **kwargs), False)
+    return call
+
+
+def _one(conn: sa.Connection, query: sa.Select[Any]) -> Any:
+    return conn.execute(query).first()
+
+
+def _all(conn: sa.Connection, query: sa.Select[Any]) -> list[Any]:
+    return list(conn.execute(query).all())
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, keys: dict[str, Any], values: dict[str, Any],
+            insert_only: dict[str, Any] | None = None) -> None:
+    where = sa.and_(*(table.c[k] == v for k, v in keys.items()))
+    if conn.execute(table.update().where(where).values(**values)).rowcount == 0:
+        conn.execute(table.insert().values(**keys, **values, **(insert_only or {})))
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK = 7_460_016   # pg_advisory_xact_lock key: one node migrates at a time
@@ -128,6 +171,26 @@ def _ticket(row: Any) -> Ticket:
     return Ticket(**{c.name: getattr(row, c.name) for c in s.tickets.columns})
 
 
+# The statements of the routing hot path, built once with bound parameters: building a
+# statement costs more than running it on SQLite.
+_TAKE_TASK = s.tasks.update().where(
+    s.tasks.c.id == sa.bindparam("b_task"),
+    s.tasks.c.status == TaskStatus.PENDING.value).values(
+    status=TaskStatus.RESERVED.value, agent_id=sa.bindparam("b_agent"),
+    reservation_id=sa.bindparam("b_res"), translate=sa.bindparam("b_translate"))
+_NEW_RESERVATION = s.reservations.insert()
+_TASK_BY_ID = sa.select(s.tasks).where(s.tasks.c.id == sa.bindparam("b_id"))
+_AGENT_BY_ID = sa.select(s.agents).where(s.agents.c.id == sa.bindparam("b_id"))
+
+
+def _fill_slot(channel: str) -> sa.Update:
+    a = s.agents.c
+    load = getattr(a, f"load_{channel}")
+    return s.agents.update().where(
+        a.id == sa.bindparam("b_agent"), a.presence == Presence.AVAILABLE.value,
+        _room_sql(channel)).values({load: load + 1})
+
+
 class _Lost(Exception):
     """Another writer got there first: roll the transaction back."""
 
@@ -142,204 +205,214 @@ def _room_sql(channel: str) -> sa.ColumnElement[bool]:
     return sa.and_(fits, sa.or_(a.calls_block_chat.is_(False), on_call))
 
 
-class SqlStore:
-    """One interface over SQLite and PostgreSQL. Every method is one transaction."""
+_FILL_SLOT = {channel: _fill_slot(channel) for channel in CHANNELS}
 
-    def __init__(self, engine: AsyncEngine, url: str) -> None:
-        self.engine = engine
+
+class SqlStore:
+    """One interface over SQLite and PostgreSQL. Every method is one transaction.
+
+    The methods are written once, as plain SQLAlchemy Core on a connection. On PostgreSQL
+    they run through the async engine (asyncpg); on SQLite each whole transaction runs on
+    the store's one database thread, a single hop from the event loop, which also makes it
+    the one writer SQLite wants."""
+
+    def __init__(self, url: str, engine: AsyncEngine | None, sync_engine: sa.Engine | None
+                 ) -> None:
         self.url = url
-        self.dialect = engine.dialect.name
-        # SQLite has one writer; queue writers here rather than let them meet as SQLITE_BUSY.
-        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self.engine = engine                 # PostgreSQL
+        self.sync_engine = sync_engine       # SQLite
+        self.dialect = "postgresql" if engine is not None else "sqlite"
+        self._thread = (concurrent.futures.ThreadPoolExecutor(1, "cbcs-sqlite")
+                        if sync_engine is not None else None)
+        self._checkpointer: _Checkpointer | None = None
 
     @classmethod
     async def open(cls, url: str) -> SqlStore:
         """Connect and bring the schema to the newest migration."""
         full = _url(url)
-        kwargs: dict[str, Any] = {}
-        if full.startswith("sqlite"):
-            kwargs["connect_args"] = {"timeout": 30}
-        else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
-        engine = create_async_engine(full, **kwargs)
         if full.startswith("sqlite"):
             path = full.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+            sync_engine = sa.create_engine("sqlite:///" + path, connect_args={
+                "timeout": 30, "check_same_thread": False}, poolclass=sa.pool.StaticPool)
 
-            @sa.event.listens_for(engine.sync_engine, "connect")
+            @sa.event.listens_for(sync_engine, "connect")
             def _pragmas(dbapi_conn: Any, _record: Any) -> None:
                 cur = dbapi_conn.cursor()
+                # the checkpointer thread copies the WAL back, so no commit waits for it
                 for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                               "busy_timeout=30000"):
+                               "busy_timeout=30000", "wal_autocheckpoint=0"):
                     cur.execute(f"PRAGMA {pragma}")
                 cur.close()
-        store = cls(engine, url)
+            store = cls(url, None, sync_engine)
+            store._checkpointer = _Checkpointer(path)
+        else:
+            store = cls(url, create_async_engine(full, pool_size=10, max_overflow=10,
+                                                 pool_pre_ping=True), None)
         try:
-            async with engine.begin() as conn:
-                if store.dialect == "postgresql":
-                    await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
-                await conn.run_sync(_upgrade)
+            await store.run(_migrate, True)
         except (OSError, sa.exc.SQLAlchemyError) as error:
-            await engine.dispose()
+            await store.close()
             raise StoreError(f"store: cannot open {_safe(url)}: {_reason(error)}") from None
         return store
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        """Close the connections (harmless twice)."""
+        if self.engine is not None:
+            await self.engine.dispose()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+        if self.sync_engine is not None and self._thread is not None:
+            thread, self._thread = self._thread, None
+            await asyncio.get_running_loop().run_in_executor(thread, self.sync_engine.dispose)
+            thread.shutdown()
 
-    @contextlib.asynccontextmanager
-    async def _tx(self) -> AsyncIterator[AsyncConnection]:
-        if self._write_lock is None:
-            async with self.engine.begin() as conn:
-                yield conn
-            return
-        async with self._write_lock, self.engine.begin() as conn:
-            yield conn
+    async def run(self, body: Callable[[sa.Connection], T], write: bool = False) -> T:
+        """Run ``body(connection)`` as one transaction (read-write if ``write``)."""
+        if self.engine is not None:
+            begin = self.engine.begin() if write else self.engine.connect()
+            async with begin as conn:
+                return await conn.run_sync(body)
+        if self._thread is None or self.sync_engine is None:
+            raise StoreError("store: it is closed")
+        engine = self.sync_engine
 
-    async def _one(self, query: sa.Select[Any]) -> Any:
-        async with self.engine.connect() as conn:
-            return (await conn.execute(query)).first()
-
-    async def _all(self, query: sa.Select[Any]) -> list[Any]:
-        async with self.engine.connect() as conn:
-            return list((await conn.execute(query)).all())
-
-    async def _upsert(self, conn: AsyncConnection, table: sa.Table, keys: dict[str, Any],
-                      values: dict[str, Any], insert_only: dict[str, Any] | None = None) -> None:
-        where = sa.and_(*(table.c[k] == v for k, v in keys.items()))
-        done = await conn.execute(table.update().where(where).values(**values))
-        if done.rowcount == 0:
-            await conn.execute(table.insert().values(**keys, **values, **(insert_only or {})))
+        def in_thread() -> T:
+            with engine.begin() as conn:
+                return body(conn)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, in_thread)
 
     # --- customers ----------------------------------------------------------------------
-    async def put_customer(self, customer: Customer, now: float) -> None:
-        async with self._tx() as conn:
-            await self._upsert(conn, s.customers, {"id": customer.id}, {
-                "language": customer.language, "market": customer.market,
-                "time_zone": customer.time_zone, "tier": customer.tier, "name": customer.name},
-                {"created_at": now})
+    @_write
+    def put_customer(self, conn: sa.Connection, customer: Customer, now: float) -> None:
+        _upsert(conn, s.customers, {"id": customer.id}, {
+            "language": customer.language, "market": customer.market,
+            "time_zone": customer.time_zone, "tier": customer.tier, "name": customer.name},
+            {"created_at": now})
 
-    async def get_customer(self, customer_id: str) -> Customer:
-        row = await self._one(sa.select(s.customers).where(s.customers.c.id == customer_id))
+    @_read
+    def get_customer(self, conn: sa.Connection, customer_id: str) -> Customer:
+        row = _one(conn, sa.select(s.customers).where(s.customers.c.id == customer_id))
         if row is None:
             raise NotFound(f"no customer {customer_id!r}")
         return Customer(row.id, row.language, row.market, row.time_zone, row.tier, row.name)
 
     # --- agents -------------------------------------------------------------------------
-    async def put_agent(self, agent: Agent, now: float) -> None:
+    @_write
+    def put_agent(self, conn: sa.Connection, agent: Agent, now: float) -> None:
         """Create or change an agent's profile; their presence and load stay as they are."""
-        async with self._tx() as conn:
-            await self._upsert(conn, s.agents, {"id": agent.id}, {
-                "profile": _profile(agent), "cap_chat": agent.capacity["chat"],
-                "cap_voice": agent.capacity["voice"], "cap_video": agent.capacity["video"],
-                "calls_block_chat": agent.calls_block_chat, "updated_at": now},
-                {"presence": Presence.OFFLINE.value, "idle_since": now})
+        _upsert(conn, s.agents, {"id": agent.id}, {
+            "profile": _profile(agent), "cap_chat": agent.capacity["chat"],
+            "cap_voice": agent.capacity["voice"], "cap_video": agent.capacity["video"],
+            "calls_block_chat": agent.calls_block_chat, "updated_at": now},
+            {"presence": Presence.OFFLINE.value, "idle_since": now})
 
-    async def get_agent(self, agent_id: str) -> tuple[Agent, AgentLive]:
-        row = await self._one(sa.select(s.agents).where(s.agents.c.id == agent_id))
+    @_read
+    def get_agent(self, conn: sa.Connection, agent_id: str) -> tuple[Agent, AgentLive]:
+        row = conn.execute(_AGENT_BY_ID, {"b_id": agent_id}).first()
         if row is None:
             raise NotFound(f"no agent {agent_id!r}")
         return _agent(row)
 
-    async def list_agents(self) -> list[tuple[Agent, AgentLive]]:
-        return [_agent(r) for r in await self._all(sa.select(s.agents).order_by(s.agents.c.id))]
+    @_read
+    def list_agents(self, conn: sa.Connection) -> list[tuple[Agent, AgentLive]]:
+        return [_agent(r) for r in _all(conn, sa.select(s.agents).order_by(s.agents.c.id))]
 
-    async def set_presence(self, agent_id: str, presence: Presence, now: float) -> None:
+    @_write
+    def set_presence(self, conn: sa.Connection, agent_id: str, presence: Presence,
+                     now: float) -> None:
         values: dict[str, Any] = {"presence": Presence(presence).value, "updated_at": now}
         if presence is Presence.AVAILABLE:
             values["missed"] = 0
-        async with self._tx() as conn:
-            done = await conn.execute(s.agents.update().where(s.agents.c.id == agent_id)
-                                      .values(**values))
-            if done.rowcount == 0:
-                raise NotFound(f"no agent {agent_id!r}")
+        done = conn.execute(s.agents.update().where(s.agents.c.id == agent_id)
+                                  .values(**values))
+        if done.rowcount == 0:
+            raise NotFound(f"no agent {agent_id!r}")
 
     # --- queues -------------------------------------------------------------------------
-    async def put_queue(self, queue: Queue, now: float) -> None:
-        async with self._tx() as conn:
-            await self._upsert(conn, s.queues, {"name": queue.name},
-                               {"spec": _queue_spec(queue), "updated_at": now})
+    @_write
+    def put_queue(self, conn: sa.Connection, queue: Queue, now: float) -> None:
+        _upsert(conn, s.queues, {"name": queue.name},
+                           {"spec": _queue_spec(queue), "updated_at": now})
 
-    async def get_queue(self, name: str) -> Queue:
-        row = await self._one(sa.select(s.queues).where(s.queues.c.name == name))
+    @_read
+    def get_queue(self, conn: sa.Connection, name: str) -> Queue:
+        row = _one(conn, sa.select(s.queues).where(s.queues.c.name == name))
         if row is None:
             raise NotFound(f"no queue {name!r}")
         return _queue(row)
 
-    async def list_queues(self) -> list[Queue]:
-        return [_queue(r) for r in await self._all(sa.select(s.queues).order_by(s.queues.c.name))]
+    @_read
+    def list_queues(self, conn: sa.Connection) -> list[Queue]:
+        return [_queue(r) for r in _all(conn, sa.select(s.queues).order_by(s.queues.c.name))]
 
     # --- tasks and reservations ---------------------------------------------------------
-    async def create_task(self, task: Task) -> None:
-        async with self._tx() as conn:
-            try:
-                await conn.execute(s.tasks.insert().values(**_task_row(task)))
-            except sa.exc.IntegrityError:
-                raise Conflict(f"task {task.id!r} exists already") from None
+    @_write
+    def create_task(self, conn: sa.Connection, task: Task) -> None:
+        try:
+            conn.execute(s.tasks.insert().values(**_task_row(task)))
+        except sa.exc.IntegrityError:
+            raise Conflict(f"task {task.id!r} exists already") from None
 
-    async def get_task(self, task_id: str) -> Task:
-        row = await self._one(sa.select(s.tasks).where(s.tasks.c.id == task_id))
+    @_read
+    def get_task(self, conn: sa.Connection, task_id: str) -> Task:
+        row = conn.execute(_TASK_BY_ID, {"b_id": task_id}).first()
         if row is None:
             raise NotFound(f"no task {task_id!r}")
         return _task(row)
 
-    async def list_tasks(self, statuses: Iterable[TaskStatus] | None = None,
+    @_read
+    def list_tasks(self, conn: sa.Connection, statuses: Iterable[TaskStatus] | None = None,
                          since: float | None = None) -> list[Task]:
         query = sa.select(s.tasks).order_by(s.tasks.c.created_at, s.tasks.c.id)
         if statuses is not None:
             query = query.where(s.tasks.c.status.in_([TaskStatus(x).value for x in statuses]))
         if since is not None:
             query = query.where(s.tasks.c.created_at >= since)
-        return [_task(r) for r in await self._all(query)]
+        return [_task(r) for r in _all(conn, query)]
 
-    async def get_reservation(self, reservation_id: str) -> Reservation:
-        row = await self._one(sa.select(s.reservations)
+    @_read
+    def get_reservation(self, conn: sa.Connection, reservation_id: str) -> Reservation:
+        row = _one(conn, sa.select(s.reservations)
                               .where(s.reservations.c.id == reservation_id))
         if row is None:
             raise NotFound(f"no reservation {reservation_id!r}")
         return _reservation(row)
 
-    async def list_reservations(self, status: ReservationStatus | None = None,
+    @_read
+    def list_reservations(self, conn: sa.Connection, status: ReservationStatus | None = None,
                                 agent_id: str | None = None) -> list[Reservation]:
         query = sa.select(s.reservations).order_by(s.reservations.c.created_at)
         if status is not None:
             query = query.where(s.reservations.c.status == status.value)
         if agent_id is not None:
             query = query.where(s.reservations.c.agent_id == agent_id)
-        return [_reservation(r) for r in await self._all(query)]
+        return [_reservation(r) for r in _all(conn, query)]
 
-    async def reserve(self, task_id: str, agent_id: str, channel: str, translate: bool,
-                      now: float, expires_at: float, node: str) -> Reservation | None:
+    @_write
+    def reserve(self, conn: sa.Connection, task_id: str, agent_id: str, channel: str,
+                translate: bool, now: float, expires_at: float, node: str
+                ) -> Reservation | None:
         """Offer ``task_id`` to ``agent_id`` if the task is still pending and the agent still
         available with room on ``channel``; None (and nothing changed) otherwise."""
         if channel not in CHANNELS:
             raise StoreError(f"channel: expected one of {', '.join(CHANNELS)}, got {channel!r}")
         rid = uuid.uuid4().hex
-        t, a = s.tasks.c, s.agents.c
-        try:
-            async with self._tx() as conn:
-                took = await conn.execute(s.tasks.update().where(
-                    t.id == task_id, t.status == TaskStatus.PENDING.value).values(
-                    status=TaskStatus.RESERVED.value, agent_id=agent_id, reservation_id=rid,
-                    translate=translate))
-                if took.rowcount != 1:
-                    raise _Lost
-                load = getattr(a, f"load_{channel}")
-                fits = await conn.execute(s.agents.update().where(
-                    a.id == agent_id, a.presence == Presence.AVAILABLE.value,
-                    _room_sql(channel)).values({load: load + 1}))
-                if fits.rowcount != 1:
-                    raise _Lost   # rolls the task back to pending
-                await conn.execute(s.reservations.insert().values(
-                    id=rid, task_id=task_id, agent_id=agent_id, status="pending",
-                    translate=translate, node=node, created_at=now, expires_at=expires_at))
-        except _Lost:
-            return None
+        took = conn.execute(_TAKE_TASK, {"b_task": task_id, "b_agent": agent_id, "b_res": rid,
+                                         "b_translate": translate})
+        if took.rowcount != 1:
+            raise _Lost
+        if conn.execute(_FILL_SLOT[channel], {"b_agent": agent_id}).rowcount != 1:
+            raise _Lost   # rolls the task back to pending
+        conn.execute(_NEW_RESERVATION, {
+            "id": rid, "task_id": task_id, "agent_id": agent_id, "status": "pending",
+            "translate": translate, "node": node, "created_at": now, "expires_at": expires_at})
         return Reservation(rid, task_id, agent_id, now, expires_at, translate=translate,
                            node=node)
 
-    async def _decide(self, conn: AsyncConnection, reservation_id: str, status: str,
+    def _decide(self, conn: sa.Connection, reservation_id: str, status: str,
                       now: float, agent_id: str | None, live_only: bool) -> Any:
         r = s.reservations.c
         where = [r.id == reservation_id, r.status == ReservationStatus.PENDING.value]
@@ -347,10 +420,10 @@ class SqlStore:
             where.append(r.agent_id == agent_id)
         if live_only:
             where.append(r.expires_at > now)
-        done = await conn.execute(s.reservations.update().where(*where)
+        done = conn.execute(s.reservations.update().where(*where)
                                   .values(status=status, decided_at=now))
         if done.rowcount != 1:
-            row = (await conn.execute(sa.select(s.reservations).where(r.id == reservation_id)
+            row = (conn.execute(sa.select(s.reservations).where(r.id == reservation_id)
                                       )).first()
             if row is None:
                 raise NotFound(f"no reservation {reservation_id!r}")
@@ -358,24 +431,24 @@ class SqlStore:
                 raise NotFound(f"no reservation {reservation_id!r} for agent {agent_id!r}")
             state = "expired" if row.status == "pending" else row.status
             raise Conflict(f"reservation {reservation_id}: it is {state}, not pending")
-        return (await conn.execute(sa.select(s.reservations).where(r.id == reservation_id))
+        return (conn.execute(sa.select(s.reservations).where(r.id == reservation_id))
                 ).first()
 
-    async def accept(self, reservation_id: str, agent_id: str, now: float) -> Task:
+    @_write
+    def accept(self, conn: sa.Connection, reservation_id: str, agent_id: str, now: float) -> Task:
         """The offered agent takes the task. :class:`Conflict` if the offer has expired,
         was decided already or was cancelled."""
         t, a = s.tasks.c, s.agents.c
-        async with self._tx() as conn:
-            res = await self._decide(conn, reservation_id, "accepted", now, agent_id, True)
-            await conn.execute(s.tasks.update().where(
-                t.id == res.task_id, t.reservation_id == reservation_id).values(
-                status=TaskStatus.ASSIGNED.value, answered_at=now))
-            await conn.execute(s.agents.update().where(a.id == agent_id).values(missed=0))
-            row = (await conn.execute(sa.select(s.tasks).where(t.id == res.task_id))).first()
+        res = self._decide(conn, reservation_id, "accepted", now, agent_id, True)
+        conn.execute(s.tasks.update().where(
+            t.id == res.task_id, t.reservation_id == reservation_id).values(
+            status=TaskStatus.ASSIGNED.value, answered_at=now))
+        conn.execute(s.agents.update().where(a.id == agent_id).values(missed=0))
+        row = (conn.execute(sa.select(s.tasks).where(t.id == res.task_id))).first()
         return _task(row)
 
-    async def release(self, reservation_id: str, event: str, now: float,
-                      agent_id: str | None = None, max_missed: int = 3) -> Task | None:
+    def _release(self, conn: sa.Connection, reservation_id: str, event: str, now: float,
+                 agent_id: str | None = None, max_missed: int = 3) -> Task | None:
         """End a pending offer without a taker: ``reject`` (by ``agent_id``), ``timeout`` or
         ``cancel``. The task waits again (never offered to that agent again after a reject),
         the agent's slot frees up, and an agent who times out ``max_missed`` times in a row
@@ -383,214 +456,223 @@ class SqlStore:
         and cancels race between nodes: the loser does nothing)."""
         status = {"reject": "rejected", "timeout": "timed_out", "cancel": "canceled"}[event]
         t, a = s.tasks.c, s.agents.c
-        async with self._tx() as conn:
-            try:
-                res = await self._decide(conn, reservation_id, status, now, agent_id,
-                                         event == "reject")
-            except Conflict:
-                if event == "reject":
-                    raise
-                return None
-            row = (await conn.execute(sa.select(s.tasks).where(t.id == res.task_id))).first()
-            rejected = sorted(set(row.rejected_by) | {res.agent_id}) if event == "reject" \
-                else row.rejected_by
-            await conn.execute(s.tasks.update().where(
-                t.id == res.task_id, t.reservation_id == reservation_id,
-                t.status == TaskStatus.RESERVED.value).values(
-                status=TaskStatus.PENDING.value, agent_id=None, reservation_id=None,
-                translate=False, rejected_by=rejected))
-            load = getattr(a, f"load_{row.channel}")
-            values: dict[Any, Any] = {load: sa.func.max(load - 1, 0) if self.dialect == "sqlite"
-                                      else sa.func.greatest(load - 1, 0)}
-            if event == "timeout":
-                values[a.missed] = a.missed + 1
-                values[a.presence] = sa.case((a.missed + 1 >= max_missed, Presence.AWAY.value),
-                                             else_=a.presence)
-            await conn.execute(s.agents.update().where(a.id == res.agent_id).values(values))
-            await self._mark_idle(conn, res.agent_id, now)
-            row = (await conn.execute(sa.select(s.tasks).where(t.id == res.task_id))).first()
+        try:
+            res = self._decide(conn, reservation_id, status, now, agent_id, event == "reject")
+        except Conflict:
+            if event == "reject":
+                raise
+            return None
+        row = (conn.execute(sa.select(s.tasks).where(t.id == res.task_id))).first()
+        rejected = sorted(set(row.rejected_by) | {res.agent_id}) if event == "reject" \
+            else row.rejected_by
+        conn.execute(s.tasks.update().where(
+            t.id == res.task_id, t.reservation_id == reservation_id,
+            t.status == TaskStatus.RESERVED.value).values(
+            status=TaskStatus.PENDING.value, agent_id=None, reservation_id=None,
+            translate=False, rejected_by=rejected))
+        load = getattr(a, f"load_{row.channel}")
+        values: dict[Any, Any] = {load: sa.func.max(load - 1, 0) if self.dialect == "sqlite"
+                                  else sa.func.greatest(load - 1, 0)}
+        if event == "timeout":
+            values[a.missed] = a.missed + 1
+            values[a.presence] = sa.case((a.missed + 1 >= max_missed, Presence.AWAY.value),
+                                         else_=a.presence)
+        conn.execute(s.agents.update().where(a.id == res.agent_id).values(values))
+        self._mark_idle(conn, res.agent_id, now)
+        row = (conn.execute(sa.select(s.tasks).where(t.id == res.task_id))).first()
         return _task(row)
 
-    async def _mark_idle(self, conn: AsyncConnection, agent_id: str, now: float) -> None:
+    release = _write(_release)
+
+    def _mark_idle(self, conn: sa.Connection, agent_id: str, now: float) -> None:
         a = s.agents.c
-        await conn.execute(s.agents.update().where(
+        conn.execute(s.agents.update().where(
             a.id == agent_id, a.load_chat + a.load_voice + a.load_video == 0)
             .values(idle_since=now))
 
-    async def expired(self, now: float, limit: int = 500) -> list[Reservation]:
+    @_read
+    def expired(self, conn: sa.Connection, now: float, limit: int = 500) -> list[Reservation]:
         """Pending offers whose time is up (any node's: the timer is this row)."""
         r = s.reservations.c
-        return [_reservation(x) for x in await self._all(
+        return [_reservation(x) for x in _all(conn, 
             sa.select(s.reservations).where(r.status == "pending", r.expires_at <= now)
             .order_by(r.expires_at).limit(limit))]
 
-    async def complete(self, task_id: str, agent_id: str, now: float, wrap_up_s: float) -> Task:
+    @_write
+    def complete(self, conn: sa.Connection, task_id: str, agent_id: str, now: float,
+                 wrap_up_s: float) -> Task:
         """The agent closes the task; their slot stays held for the wrap-up time."""
         t = s.tasks.c
-        async with self._tx() as conn:
-            done = await conn.execute(s.tasks.update().where(
-                t.id == task_id, t.agent_id == agent_id, t.status == TaskStatus.ASSIGNED.value)
-                .values(status=TaskStatus.WRAPPING.value, ended_at=now,
-                        wrap_until=now + wrap_up_s))
-            row = (await conn.execute(sa.select(s.tasks).where(t.id == task_id))).first()
-            if row is None:
-                raise NotFound(f"no task {task_id!r}")
-            if done.rowcount != 1:
-                raise Conflict(f"task {task_id}: it is {row.status}"
-                               f"{'' if row.agent_id == agent_id else ' and not yours'}, "
-                               f"not assigned to {agent_id}")
+        done = conn.execute(s.tasks.update().where(
+            t.id == task_id, t.agent_id == agent_id, t.status == TaskStatus.ASSIGNED.value)
+            .values(status=TaskStatus.WRAPPING.value, ended_at=now,
+                    wrap_until=now + wrap_up_s))
+        row = (conn.execute(sa.select(s.tasks).where(t.id == task_id))).first()
+        if row is None:
+            raise NotFound(f"no task {task_id!r}")
+        if done.rowcount != 1:
+            raise Conflict(f"task {task_id}: it is {row.status}"
+                           f"{'' if row.agent_id == agent_id else ' and not yours'}, "
+                           f"not assigned to {agent_id}")
         return _task(row)
 
-    async def finish_wrap_ups(self, now: float) -> list[str]:
+    @_write
+    def finish_wrap_ups(self, conn: sa.Connection, now: float) -> list[str]:
         """Free the slots whose wrap-up time is over; the agents whose load fell."""
         t, a = s.tasks.c, s.agents.c
         agents: list[str] = []
-        rows = await self._all(sa.select(s.tasks.c.id).where(
+        rows = _all(conn, sa.select(s.tasks.c.id).where(
             t.status == TaskStatus.WRAPPING.value, t.wrap_until <= now))
         for (task_id,) in rows:
-            async with self._tx() as conn:
-                done = await conn.execute(s.tasks.update().where(
-                    t.id == task_id, t.status == TaskStatus.WRAPPING.value)
-                    .values(status=TaskStatus.COMPLETED.value).returning(t.agent_id, t.channel))
-                hit = done.first()
-                if hit is None:
-                    continue
-                load = getattr(a, f"load_{hit.channel}")
-                await conn.execute(s.agents.update().where(a.id == hit.agent_id)
-                                   .values({load: load - 1}))
-                await self._mark_idle(conn, hit.agent_id, now)
-                agents.append(hit.agent_id)
+            done = conn.execute(s.tasks.update().where(
+                t.id == task_id, t.status == TaskStatus.WRAPPING.value)
+                .values(status=TaskStatus.COMPLETED.value).returning(t.agent_id, t.channel))
+            hit = done.first()
+            if hit is None:
+                continue
+            load = getattr(a, f"load_{hit.channel}")
+            conn.execute(s.agents.update().where(a.id == hit.agent_id)
+                               .values({load: load - 1}))
+            self._mark_idle(conn, hit.agent_id, now)
+            agents.append(hit.agent_id)
         return agents
 
-    async def cancel_task(self, task_id: str, now: float) -> Task:
+    @_write
+    def cancel_task(self, conn: sa.Connection, task_id: str, now: float) -> Task:
         """The customer left while waiting: the task and any pending offer end."""
         t = s.tasks.c
-        row = await self._one(sa.select(s.tasks).where(t.id == task_id))
+        row = _one(conn, sa.select(s.tasks).where(t.id == task_id))
         if row is None:
             raise NotFound(f"no task {task_id!r}")
         if row.status == TaskStatus.RESERVED.value and row.reservation_id:
-            await self.release(row.reservation_id, "cancel", now)
-        async with self._tx() as conn:
-            done = await conn.execute(s.tasks.update().where(
-                t.id == task_id, t.status == TaskStatus.PENDING.value)
-                .values(status=TaskStatus.CANCELED.value, ended_at=now))
-            if done.rowcount != 1:
-                row = (await conn.execute(sa.select(s.tasks).where(t.id == task_id))).first()
-                raise Conflict(f"task {task_id}: it is {row.status}, not waiting")
-        return await self.get_task(task_id)
+            self._release(conn, row.reservation_id, "cancel", now)
+        done = conn.execute(s.tasks.update().where(
+            t.id == task_id, t.status == TaskStatus.PENDING.value)
+            .values(status=TaskStatus.CANCELED.value, ended_at=now))
+        if done.rowcount != 1:
+            row = (conn.execute(sa.select(s.tasks).where(t.id == task_id))).first()
+            raise Conflict(f"task {task_id}: it is {row.status}, not waiting")
+        return _task(_one(conn, sa.select(s.tasks).where(t.id == task_id)))
 
-    async def overflow(self, task_id: str, now: float, ticket: Ticket | None) -> bool:
+    @_write
+    def overflow(self, conn: sa.Connection, task_id: str, now: float,
+                 ticket: Ticket | None) -> bool:
         """Nobody took the task in time: it ends as overflowed, with its callback ticket
         stored in the same transaction. False if it was no longer waiting."""
         t = s.tasks.c
-        async with self._tx() as conn:
-            done = await conn.execute(s.tasks.update().where(
-                t.id == task_id, t.status == TaskStatus.PENDING.value)
-                .values(status=TaskStatus.OVERFLOWED.value, ended_at=now))
-            if done.rowcount != 1:
-                return False
-            if ticket is not None:
-                await conn.execute(s.tickets.insert().values(**_ticket_row(ticket)))
+        done = conn.execute(s.tasks.update().where(
+            t.id == task_id, t.status == TaskStatus.PENDING.value)
+            .values(status=TaskStatus.OVERFLOWED.value, ended_at=now))
+        if done.rowcount != 1:
+            return False
+        if ticket is not None:
+            conn.execute(s.tickets.insert().values(**_ticket_row(ticket)))
         return True
 
     # --- conversations and messages -----------------------------------------------------
-    async def create_conversation(self, conversation: Conversation) -> None:
-        async with self._tx() as conn:
-            await conn.execute(s.conversations.insert().values(**_conversation_row(conversation)))
+    @_write
+    def create_conversation(self, conn: sa.Connection, conversation: Conversation) -> None:
+        conn.execute(s.conversations.insert().values(**_conversation_row(conversation)))
 
-    async def get_conversation(self, conversation_id: str) -> Conversation:
-        row = await self._one(sa.select(s.conversations)
+    @_read
+    def get_conversation(self, conn: sa.Connection, conversation_id: str) -> Conversation:
+        row = _one(conn, sa.select(s.conversations)
                               .where(s.conversations.c.id == conversation_id))
         if row is None:
             raise NotFound(f"no conversation {conversation_id!r}")
         return _conversation(row)
 
-    async def update_conversation(self, conversation: Conversation,
+    @_write
+    def update_conversation(self, conn: sa.Connection, conversation: Conversation,
                                   expected: ConversationState) -> None:
         """Store ``conversation`` if it is still in state ``expected`` (compare and set)."""
         c = s.conversations.c
         values = _conversation_row(conversation)
         values.pop("id")
         values.pop("last_seq")
-        async with self._tx() as conn:
-            done = await conn.execute(s.conversations.update().where(
-                c.id == conversation.id, c.state == expected.value).values(**values))
-            if done.rowcount != 1:
-                raise Conflict(f"conversation {conversation.id}: no longer {expected.value}")
+        done = conn.execute(s.conversations.update().where(
+            c.id == conversation.id, c.state == expected.value).values(**values))
+        if done.rowcount != 1:
+            raise Conflict(f"conversation {conversation.id}: no longer {expected.value}")
 
-    async def append_message(self, message: Message) -> tuple[Message, bool]:
+    @_write
+    def append_message(self, conn: sa.Connection, message: Message) -> tuple[Message, bool]:
         """Store ``message`` with the conversation's next sequence number, in one transaction.
         With a ``client_id`` seen before from the same author, nothing is stored and the
         first message comes back (``False``): a retry never makes a duplicate."""
         c, m = s.conversations.c, s.messages.c
-        async with self._tx() as conn:
-            if message.client_id is not None:
-                old = (await conn.execute(sa.select(s.messages).where(
-                    m.conversation_id == message.conversation_id,
-                    m.author_id == message.author_id, m.client_id == message.client_id))).first()
-                if old is not None:
-                    return _message(old), False
-            bumped = await conn.execute(s.conversations.update().where(
-                c.id == message.conversation_id).values(last_seq=c.last_seq + 1)
-                .returning(c.last_seq))
-            seq = bumped.scalar()
-            if seq is None:
-                raise NotFound(f"no conversation {message.conversation_id!r}")
-            await conn.execute(s.messages.insert().values(
-                conversation_id=message.conversation_id, seq=seq,
-                author_role=message.author_role.value, author_id=message.author_id,
-                client_id=message.client_id, kind=message.kind.value, text=message.text,
-                lang=message.lang, translations=dict(message.translations),
-                created_at=message.created_at))
+        if message.client_id is not None:
+            old = (conn.execute(sa.select(s.messages).where(
+                m.conversation_id == message.conversation_id,
+                m.author_id == message.author_id, m.client_id == message.client_id))).first()
+            if old is not None:
+                return _message(old), False
+        bumped = conn.execute(s.conversations.update().where(
+            c.id == message.conversation_id).values(last_seq=c.last_seq + 1)
+            .returning(c.last_seq))
+        seq = bumped.scalar()
+        if seq is None:
+            raise NotFound(f"no conversation {message.conversation_id!r}")
+        conn.execute(s.messages.insert().values(
+            conversation_id=message.conversation_id, seq=seq,
+            author_role=message.author_role.value, author_id=message.author_id,
+            client_id=message.client_id, kind=message.kind.value, text=message.text,
+            lang=message.lang, translations=dict(message.translations),
+            created_at=message.created_at))
         return replace(message, seq=seq), True
 
-    async def list_messages(self, conversation_id: str, after_seq: int = 0,
+    @_read
+    def list_messages(self, conn: sa.Connection, conversation_id: str, after_seq: int = 0,
                             limit: int = 200) -> list[Message]:
         m = s.messages.c
-        return [_message(r) for r in await self._all(
+        return [_message(r) for r in _all(conn, 
             sa.select(s.messages).where(m.conversation_id == conversation_id, m.seq > after_seq)
             .order_by(m.seq).limit(limit))]
 
     # --- tickets and articles -----------------------------------------------------------
-    async def create_ticket(self, ticket: Ticket) -> None:
-        async with self._tx() as conn:
-            await conn.execute(s.tickets.insert().values(**_ticket_row(ticket)))
+    @_write
+    def create_ticket(self, conn: sa.Connection, ticket: Ticket) -> None:
+        conn.execute(s.tickets.insert().values(**_ticket_row(ticket)))
 
-    async def get_ticket(self, ticket_id: str) -> Ticket:
-        row = await self._one(sa.select(s.tickets).where(s.tickets.c.id == ticket_id))
+    @_read
+    def get_ticket(self, conn: sa.Connection, ticket_id: str) -> Ticket:
+        row = _one(conn, sa.select(s.tickets).where(s.tickets.c.id == ticket_id))
         if row is None:
             raise NotFound(f"no ticket {ticket_id!r}")
         return _ticket(row)
 
-    async def list_tickets(self, customer_id: str | None = None) -> list[Ticket]:
+    @_read
+    def list_tickets(self, conn: sa.Connection, customer_id: str | None = None) -> list[Ticket]:
         query = sa.select(s.tickets).order_by(s.tickets.c.created_at)
         if customer_id is not None:
             query = query.where(s.tickets.c.customer_id == customer_id)
-        return [_ticket(r) for r in await self._all(query)]
+        return [_ticket(r) for r in _all(conn, query)]
 
-    async def update_ticket(self, ticket: Ticket) -> None:
+    @_write
+    def update_ticket(self, conn: sa.Connection, ticket: Ticket) -> None:
         values = _ticket_row(ticket)
-        async with self._tx() as conn:
-            done = await conn.execute(s.tickets.update().where(s.tickets.c.id == ticket.id)
-                                      .values(**values))
-            if done.rowcount != 1:
-                raise NotFound(f"no ticket {ticket.id!r}")
+        done = conn.execute(s.tickets.update().where(s.tickets.c.id == ticket.id)
+                                  .values(**values))
+        if done.rowcount != 1:
+            raise NotFound(f"no ticket {ticket.id!r}")
 
-    async def put_article(self, article: Article) -> None:
-        async with self._tx() as conn:
-            await self._upsert(conn, s.articles, {
-                "market": article.market, "language": article.language, "slug": article.slug},
-                {"title": article.title, "body": article.body, "updated_at": article.updated_at})
+    @_write
+    def put_article(self, conn: sa.Connection, article: Article) -> None:
+        _upsert(conn, s.articles, {
+            "market": article.market, "language": article.language, "slug": article.slug},
+            {"title": article.title, "body": article.body, "updated_at": article.updated_at})
 
-    async def get_article(self, market: str, language: str, slug: str) -> Article:
+    @_read
+    def get_article(self, conn: sa.Connection, market: str, language: str, slug: str) -> Article:
         a = s.articles.c
-        row = await self._one(sa.select(s.articles).where(
+        row = _one(conn, sa.select(s.articles).where(
             a.market == market, a.language == language, a.slug == slug))
         if row is None:
             raise NotFound(f"no article {market}/{language}/{slug}")
         return Article(row.market, row.language, row.slug, row.title, row.body, row.updated_at)
 
-    async def list_articles(self, market: str | None = None,
+    @_read
+    def list_articles(self, conn: sa.Connection, market: str | None = None,
                             language: str | None = None) -> list[Article]:
         a = s.articles.c
         query = sa.select(s.articles).order_by(a.market, a.language, a.slug)
@@ -599,7 +681,35 @@ class SqlStore:
         if language is not None:
             query = query.where(a.language == language)
         return [Article(r.market, r.language, r.slug, r.title, r.body, r.updated_at)
-                for r in await self._all(query)]
+                for r in _all(conn, query)]
+
+
+class _Checkpointer:
+    """Copies SQLite's write-ahead log back into the database file every second, on its own
+    thread and connection (PASSIVE: it never blocks the writer), instead of inside
+    whichever commit crosses the log-size threshold."""
+
+    def __init__(self, path: str, every_s: float = 1.0) -> None:
+        self._path, self._every = path, every_s
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cbcs-sqlite-checkpoint",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self._path, timeout=30)
+        try:
+            while not self._stopping.wait(self._every):
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass   # a failed checkpoint is retried by the next one, or by SQLite at open
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(10)
 
 
 def _conversation_row(c: Conversation) -> dict[str, Any]:
@@ -617,7 +727,9 @@ def _ticket_row(t: Ticket) -> dict[str, Any]:
             "created_at": t.created_at, "updated_at": t.updated_at}
 
 
-def _upgrade(conn: sa.Connection) -> None:
+def _migrate(conn: sa.Connection) -> None:
+    if conn.dialect.name == "postgresql":   # one node migrates at a time
+        conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = conn
