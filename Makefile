@@ -53,6 +53,7 @@ fuzz: setup
 stubs: setup
 	PYTHON=$(PY) bash scripts/check-stubs.sh
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 gates: setup
 	$(CBCS) bench jitter --short --gate --json build/bench-jitter.json
@@ -63,6 +64,7 @@ gates: setup
 	# Not all of issue 6's gates hold yet (CPU per call, 99 % delivered, base + 150 ms):
 	# report the e2e figures; tests/e2e enforces p95 < 600 ms on every profile.
 	$(CBCS) bench e2e --short --json build/bench-e2e.json
+	$(CBCS) bench routing --short --gate --json build/bench-routing.json
 
 test-python: setup
 	$(PY) -m pytest -q

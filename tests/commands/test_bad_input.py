@@ -91,6 +91,9 @@ CASES = [
     ("bench e2e --profiles mars", "comma-separated list"),
     ("bench e2e --seconds 1e9", "2 to 600"),
     ("bench e2e --seed -3", "at least 0"),
+    ("bench routing --decisions 0", "at least 1"),
+    ("bench routing --customers -5", "at least 1"),
+    ("bench routing --seed x", "invalid int value"),
     # cbcs serve
     ("serve --port 99999", "0 to 65535"),
     ("serve --port http", "expected an integer"),

@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cbcs.bus import MemoryBus
-from cbcs.contact import Agent, Presence, Queue, Step, Task
+from cbcs.contact import Agent, Presence, Queue, Step, Task, WeeklyShift
 from cbcs.services.dispatch import Dispatcher
 from cbcs.store import open_store
 
@@ -75,7 +75,8 @@ def agents() -> list[Agent]:
             shift = "08:00-16:00" if i % 2 == 0 else "14:00-22:00"
             out.append(Agent(f"{zone.split('/')[1].lower()}-{i:02d}",
                              languages=profiles[i % len(profiles)], time_zone=zone,
-                             shift={"daily": shift}, capacity={"chat": 3}))
+                             shift=WeeklyShift.parse({"daily": shift}),
+                             capacity={"chat": 3}))
     return out
 
 
@@ -173,7 +174,9 @@ def baseline(roster: list[Agent], people: list[Customer]) -> Outcome:
 
     minute = DAY_START
     while events or waiting:
-        now, _, kind, what = heapq.heappop(events) if events else (minute, 0, "tick", None)
+        item: tuple[float, int, str, Any] = (heapq.heappop(events) if events
+                                             else (minute, 0, "tick", None))
+        now, _, kind, what = item
         if kind == "arrive":
             agent = pick(what, now)
             if agent:

@@ -17,7 +17,7 @@ from cbcs.bench import _routing_day as day
 from cbcs.bench.report import Report
 from cbcs.bus import MemoryBus
 from cbcs.commands._args import positive_int
-from cbcs.contact import Agent, Presence, Queue, Step, Task, TaskStatus
+from cbcs.contact import Agent, Presence, Queue, Step, Task, TaskStatus, WeeklyShift
 from cbcs.routing.sla import percentile
 from cbcs.services.dispatch import Dispatcher
 from cbcs.store import open_store
@@ -89,7 +89,7 @@ def _roster(rng: random.Random) -> list[Agent]:
             skills={s: rng.randint(1, 5) for s in rng.sample(SKILLS, rng.randint(1, 3))},
             markets=tuple(rng.sample(MARKETS, rng.randint(1, 3))),
             time_zone=ZONES[i % 5],
-            shift={"daily": f"{start:02d}:00-{(start + 10) % 24:02d}:00"},
+            shift=WeeklyShift.parse({"daily": f"{start:02d}:00-{(start + 10) % 24:02d}:00"}),
             capacity={"chat": rng.randint(1, 4)}))
     return out
 

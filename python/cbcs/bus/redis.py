@@ -99,7 +99,7 @@ class RedisBus:
             for sub in list(self._subs):
                 sub.close()
             with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
             await self._client.aclose()
 
 

@@ -104,7 +104,7 @@ class Agent:
         object.__setattr__(self, "markets", tuple(check_market("markets", m) for m in markets))
         check_time_zone("agent.time_zone", self.time_zone)
         if not isinstance(self.shift, WeeklyShift):
-            object.__setattr__(self, "shift", WeeklyShift.parse(self.shift))  # type: ignore[arg-type]
+            object.__setattr__(self, "shift", WeeklyShift.parse(self.shift))
         if not isinstance(self.capacity, Mapping):
             raise ConfigError(f"capacity: expected an object such as {dict(DEFAULT_CAPACITY)}, "
                               f"got {self.capacity!r}")

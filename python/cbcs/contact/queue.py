@@ -43,7 +43,7 @@ class Queue:
     def __post_init__(self) -> None:
         check_id("queue.name", self.name, 64)
         object.__setattr__(self, "steps", tuple(
-            s if isinstance(s, Step) else Step(**s) for s in self.steps))  # type: ignore[arg-type]
+            s if isinstance(s, Step) else Step(**s) for s in self.steps))
         for name, value, low, high in (("max_wait_s", self.max_wait_s, 1, 7 * 86400),
                                        ("service_level_s", self.service_level_s, 1, 86400),
                                        ("wrap_up_s", self.wrap_up_s, 0, 3600),

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
 import sqlite3
 import threading
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -33,6 +32,7 @@ from cbcs.contact.customer import Customer
 from cbcs.contact.knowledge import Article
 from cbcs.contact.message import Message
 from cbcs.contact.queue import Queue, Step
+from cbcs.contact.shift import WeeklyShift
 from cbcs.contact.task import Reservation, ReservationStatus, Task, TaskStatus
 from cbcs.contact.ticket import Ticket
 from cbcs.store import schema as s
@@ -40,27 +40,32 @@ from cbcs.store.errors import Conflict, NotFound, StoreError
 
 T = TypeVar("T")
 P = ParamSpec("P")
+C = TypeVar("C", bound=Callable[..., Any])
 
 
 def _write(method: Callable[Concatenate[SqlStore, sa.Connection, P], T]
-           ) -> Callable[Concatenate[SqlStore, P], Awaitable[T]]:
+           ) -> Callable[Concatenate[SqlStore, P], Coroutine[Any, Any, T]]:
     """The method is one read-write transaction (committed on return, rolled back on an
     exception; :class:`_Lost` rolls back and returns None)."""
-    @functools.wraps(method)
-    async def call(self: SqlStore, *args: P.args, **kwargs: P.kwargs) -> T:
+    async def call(self: SqlStore, /, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return await self.run(lambda conn: method(self, conn, *args, **kwargs), True)
         except _Lost:
             return None  # type: ignore[return-value]
-    return call
+    return _named(call, method)
 
 
 def _read(method: Callable[Concatenate[SqlStore, sa.Connection, P], T]
-          ) -> Callable[Concatenate[SqlStore, P], Awaitable[T]]:
+          ) -> Callable[Concatenate[SqlStore, P], Coroutine[Any, Any, T]]:
     """The method only reads."""
-    @functools.wraps(method)
-    async def call(self: SqlStore, *args: P.args, **kwargs: P.kwargs) -> T:
+    async def call(self: SqlStore, /, *args: P.args, **kwargs: P.kwargs) -> T:
         return await self.run(lambda conn: method(self, conn, *args, **kwargs), False)
+    return _named(call, method)
+
+
+def _named(call: C, method: Callable[..., Any]) -> C:
+    call.__name__, call.__qualname__ = method.__name__, method.__qualname__
+    call.__doc__ = method.__doc__
     return call
 
 
@@ -101,7 +106,7 @@ def _agent(row: Any) -> tuple[Agent, AgentLive]:
     p = row.profile
     agent = Agent(id=row.id, name=p["name"], kind=p["kind"], languages=p["languages"],
                   skills=p["skills"], markets=tuple(p["markets"]), time_zone=p["time_zone"],
-                  shift=p["shift"],  # type: ignore[arg-type]
+                  shift=WeeklyShift.parse(p["shift"]),
                   capacity={"chat": row.cap_chat, "voice": row.cap_voice, "video": row.cap_video},
                   calls_block_chat=row.calls_block_chat)
     live = AgentLive(Presence(row.presence), {"chat": row.load_chat, "voice": row.load_voice,
@@ -462,7 +467,7 @@ class SqlStore:
             if event == "reject":
                 raise
             return None
-        row = (conn.execute(sa.select(s.tasks).where(t.id == res.task_id))).first()
+        row = _one(conn, sa.select(s.tasks).where(t.id == res.task_id))
         rejected = sorted(set(row.rejected_by) | {res.agent_id}) if event == "reject" \
             else row.rejected_by
         conn.execute(s.tasks.update().where(
@@ -550,7 +555,7 @@ class SqlStore:
             t.id == task_id, t.status == TaskStatus.PENDING.value)
             .values(status=TaskStatus.CANCELED.value, ended_at=now))
         if done.rowcount != 1:
-            row = (conn.execute(sa.select(s.tasks).where(t.id == task_id))).first()
+            row = _one(conn, sa.select(s.tasks).where(t.id == task_id))
             raise Conflict(f"task {task_id}: it is {row.status}, not waiting")
         return _task(_one(conn, sa.select(s.tasks).where(t.id == task_id)))
 
