@@ -48,11 +48,13 @@ def run(args: argparse.Namespace, report: Report) -> None:
     report.table("routing decision (engine + store commit), ms", ["event", "n", "p50", "p99"], [
         [name, len(v), f"{percentile(v, .5):.2f}", f"{percentile(v, .99):.2f}"]
         for name, v in timing.items()])
-    offers = timing["agent frees up"]
-    every = offers + timing["task arrives"]
-    p50, p99 = percentile(every, .5) or 0.0, percentile(every, .99) or 0.0
-    report.figures["decision_ms"] = {"p50": round(p50, 3), "p99": round(p99, 3),
-                                     "events": len(every)}
+    # the decision that places work: an agent frees up and gets the best waiting task
+    offers, arrivals = timing["agent frees up"], timing["task arrives"]
+    p50, p99 = percentile(offers, .5) or 0.0, percentile(offers, .99) or 0.0
+    report.figures["decision_ms"] = {
+        "p50": round(p50, 3), "p99": round(p99, 3), "events": len(offers),
+        "arrival": {"p50": round(percentile(arrivals, .5) or 0.0, 3),
+                    "p99": round(percentile(arrivals, .99) or 0.0, 3)}}
     report.check(f"decision p99 <= {DECISION_P99_MS} ms (1,000 waiting, 200 agents)",
                  p99 <= DECISION_P99_MS, f"p99 {p99:.2f} ms, p50 {p50:.2f} ms")
 

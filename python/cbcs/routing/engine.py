@@ -223,19 +223,25 @@ class Router:
         self._advance(now)
         # who has room for one more task, per channel (a full chat can still take a call)
         free: dict[str, set[str]] = {c: set() for c in CHANNELS}
-        for agent_id, state in self.agents.items():
-            if state.routable(now):
+        available = Presence.AVAILABLE
+        for agent_id, state in self.agents.items():   # routable(), inlined: the hot loop
+            if state.presence is available and state.online and state.rooms \
+                    and state.on_duty(now):
                 for channel in state.rooms:
                     free[channel].add(agent_id)
         offers: list[Offer] = []
         if not any(free.values()) or not self._buckets:
             return offers
         heads: list[tuple[tuple[int, int, float, str], tuple[object, ...], int]] = []
+        members = self._members
         for group, keys in self._buckets.items():
+            admitted = members.get(group) if len(group) > 1 else None
             task = self.tasks[keys[0][3]]
-            place = self._place[task.id]
-            assert place is not None
-            if not self._admitted(group, task, place[1], now).isdisjoint(free[task.channel]):
+            if admitted is None:
+                place = self._place[task.id]
+                assert place is not None
+                admitted = self._admitted(group, task, place[1], now)
+            if not admitted.isdisjoint(free[task.channel]):
                 heads.append((keys[0], group, 0))
         heapq.heapify(heads)
         taken: list[str] = []
