@@ -12,3 +12,15 @@ def test_api_tour_runs() -> None:
     namespace: dict[str, object] = {}
     exec(compile(code, str(README), "exec"), namespace)  # noqa: S102 - our own README
     assert "jb" in namespace and "rs" in namespace
+
+
+def test_routing_example_runs(tmp_path: Path, monkeypatch: object, capsys: object) -> None:
+    import pytest
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```python", text.index("## The contact-centre core")) + len("```python")
+    code = text[start:text.index("```", start)]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, str(README), "exec"), {"__name__": "__main__"})  # noqa: S102
+    assert capsys.readouterr().out.strip() == "assigned ana"  # type: ignore[attr-defined]
+    assert (tmp_path / "data" / "cbcs.db").is_file()

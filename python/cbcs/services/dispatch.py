@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -103,8 +104,9 @@ class Dispatcher:
             now = self.clock()
             wake = self.router.next_change(now)
             timeout = self.sweep_s if wake is None else max(0.0, min(self.sweep_s, wake - now))
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), timeout)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):   # no inner task: cancels cleanly
+                    await self._kick.wait()
             self._kick.clear()
             try:
                 now = self.clock()
@@ -281,9 +283,11 @@ class Dispatcher:
 
     # --- tasks ------------------------------------------------------------------------
     async def submit(self, task: Task) -> Task:
-        """A task joins its queue (created at ``clock()`` unless it says otherwise)."""
+        """A task joins its queue; a ``created_at`` of 0 (the default) means now."""
         if task.queue not in self.router.workflows:
             raise NotFound(f"no queue {task.queue!r}")
+        if task.created_at <= 0:
+            task = dataclasses.replace(task, created_at=self.clock())
         await self.store.create_task(task)
         self.router.add_task(task)
         await self._changed("task", task.id)
