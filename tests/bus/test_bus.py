@@ -40,6 +40,30 @@ def test_events_reach_subscribers_of_their_topic_in_order(bus_url: str) -> None:
     assert asyncio.run(go()) == [[0, 1, 2, 3, 4], "agent.ana", {"type": "reservation"}, None]
 
 
+def test_numbered_events_from_two_publishers_arrive_in_number_order(bus_url: str) -> None:
+    async def go() -> tuple[list[int], list[int]]:
+        bus = await open_bus(bus_url)
+        other = await open_bus(bus_url) if bus_url.startswith("redis") else bus
+        try:
+            sub = bus.subscribe("room.*")
+            await asyncio.sleep(0.1)
+            topic = f"room.r{id(sub)}"   # a fresh counter on a shared Redis
+
+            async def post(b: Any, who: str) -> list[int]:
+                return [await b.publish_numbered(topic, {"who": who, "i": i})
+                        for i in range(50)]
+            numbers = await asyncio.gather(post(bus, "a"), post(other, "b"))
+            seen = [(await next_event(sub))[1]["seq"] for _ in range(100)]
+            return sorted(numbers[0] + numbers[1]), seen
+        finally:
+            await bus.close()
+            if other is not bus:
+                await other.close()
+    given, seen = asyncio.run(go())
+    assert given == list(range(1, 101))
+    assert seen == given
+
+
 def test_presence_lapses_without_heartbeats(bus_url: str) -> None:
     async def go() -> list[set[str]]:
         bus = await open_bus(bus_url)

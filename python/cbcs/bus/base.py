@@ -65,6 +65,10 @@ class Bus(Protocol):
     async def publish(self, topic: str, event: Event) -> None:
         """Send ``event`` (JSON-able) to every subscriber of ``topic`` on every node."""
 
+    async def publish_numbered(self, topic: str, event: Event) -> int:
+        """Give ``event`` the topic's next sequence number (as ``seq``) and publish it, in
+        one step: every node receives the topic's events in the order of their numbers."""
+
     def subscribe(self, pattern: str) -> Subscription:
         """Receive events of ``pattern`` (a topic, or a prefix ending in ``*``)."""
 

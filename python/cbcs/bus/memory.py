@@ -15,11 +15,18 @@ class MemoryBus:
         self._clock = clock
         self._subs: list[Subscription] = []
         self._presence: dict[str, float] = {}
+        self._numbers: dict[str, int] = {}
 
     async def publish(self, topic: str, event: Event) -> None:
         for sub in self._subs:
             if sub.matches(topic):
                 sub.put(topic, event)
+
+    async def publish_numbered(self, topic: str, event: Event) -> int:
+        seq = self._numbers.get(topic, 0) + 1
+        self._numbers[topic] = seq
+        await self.publish(topic, {**event, "seq": seq})
+        return seq
 
     def subscribe(self, pattern: str) -> Subscription:
         sub = Subscription(pattern, self._subs.remove)

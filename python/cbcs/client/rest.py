@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,79 @@ class Client:
         answer = await self.request("POST", "/api/v1/tokens",
                                     {"role": role, "subject": subject, "ttl_s": ttl_s})
         return str(answer["token"])
+
+    async def put_agent(self, agent_id: str, **profile: Any) -> dict[str, Any]:
+        """Create or change an agent: ``name``, ``languages={"es": 5}``, ``skills``,
+        ``markets``, ``time_zone``, ``shift``, ``capacity`` (admin or supervisor)."""
+        return dict(await self.request("PUT", f"/api/v1/agents/{agent_id}", profile))
+
+    async def set_status(self, agent_id: str, status: str) -> dict[str, Any]:
+        """Presence: ``available``, ``away`` or ``offline`` (the agent themselves)."""
+        return dict(await self.request("POST", f"/api/v1/agents/{agent_id}/status",
+                                       {"status": status}))
+
+    async def put_queue(self, name: str, **workflow: Any) -> dict[str, Any]:
+        """A queue and its workflow: ``target``, ``priority``, ``steps``, ``max_wait_s``..."""
+        return dict(await self.request("PUT", f"/api/v1/queues/{name}", workflow))
+
+    async def start_conversation(self, channel: str = "chat", *, language: str | None = None,
+                                 market: str | None = None,
+                                 order_id: str | None = None) -> dict[str, Any]:
+        """A new conversation of the token's customer; the AI tier answers first."""
+        body = {k: v for k, v in (("channel", channel), ("language", language),
+                                  ("market", market), ("order_id", order_id)) if v is not None}
+        return dict(await self.request("POST", "/api/v1/conversations", body))
+
+    async def conversation(self, conversation_id: str) -> dict[str, Any]:
+        return dict(await self.request("GET", f"/api/v1/conversations/{conversation_id}"))
+
+    async def messages(self, conversation_id: str, after_seq: int = 0,
+                       limit: int = 200) -> list[dict[str, Any]]:
+        """The history after ``after_seq``, in order."""
+        answer = await self.request("GET", f"/api/v1/conversations/{conversation_id}/messages",
+                                    params={"after_seq": after_seq, "limit": limit})
+        return list(answer["messages"])
+
+    async def post_message(self, conversation_id: str, text: str,
+                           client_id: str | None = None) -> dict[str, Any]:
+        """Post over REST (``{seq, created}``); a retry with the same ``client_id`` stores
+        nothing new."""
+        return dict(await self.request(
+            "POST", f"/api/v1/conversations/{conversation_id}/messages",
+            {"client_id": client_id or uuid.uuid4().hex, "text": text}))
+
+    async def escalate(self, conversation_id: str, reason: str) -> dict[str, Any]:
+        """Ask for a human (or another one)."""
+        return dict(await self.request(
+            "POST", f"/api/v1/conversations/{conversation_id}/escalate", {"reason": reason}))
+
+    async def accept(self, reservation_id: str) -> dict[str, Any]:
+        return dict(await self.request("POST", f"/api/v1/reservations/{reservation_id}/accept"))
+
+    async def reject(self, reservation_id: str) -> dict[str, Any]:
+        return dict(await self.request("POST", f"/api/v1/reservations/{reservation_id}/reject"))
+
+    async def close_conversation(self, conversation_id: str,
+                                 resolution: str) -> dict[str, Any]:
+        return dict(await self.request(
+            "POST", f"/api/v1/conversations/{conversation_id}/close",
+            {"resolution": resolution}))
+
+    async def queue_stats(self) -> dict[str, Any]:
+        return dict(await self.request("GET", "/api/v1/stats/queues"))
+
+    async def open_ticket(self, customer_id: str, category: str, summary: str,
+                          **fields: Any) -> dict[str, Any]:
+        return dict(await self.request("POST", "/api/v1/tickets", {
+            "customer_id": customer_id, "category": category, "summary": summary, **fields}))
+
+    async def ticket(self, ticket_id: str) -> dict[str, Any]:
+        return dict(await self.request("GET", f"/api/v1/tickets/{ticket_id}"))
+
+    async def put_article(self, market: str, language: str, slug: str, title: str,
+                          body: str) -> dict[str, Any]:
+        return dict(await self.request("PUT", f"/api/v1/kb/{market}/{language}/{slug}",
+                                       {"title": title, "body": body}))
 
     def live_url(self) -> str:
         """The WebSocket URL of the live channel for this bearer."""

@@ -5,6 +5,7 @@ validates requests and generates the OpenAPI document (:mod:`cbcs.server.openapi
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -12,7 +13,15 @@ from typing import Any, Protocol
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from cbcs.bus.base import BusError
+from cbcs.contact.errors import InvalidTransition
+from cbcs.errors import ConfigError
+from cbcs.routing.expression import ExpressionError
 from cbcs.server.auth import AuthError, Principal, Role
+from cbcs.services.conversations import Forbidden, NoQueue
+from cbcs.store.errors import Conflict, NotFound, StoreError
+
+log = logging.getLogger("cbcs.server")
 
 
 class ApiError(Exception):
@@ -44,6 +53,26 @@ def not_found(message: str) -> ApiError:
     return ApiError(404, "not_found", message)
 
 
+def classify(exc: BaseException) -> tuple[int, str, str]:
+    """The HTTP status, code and message of an error a use case raised. Anything not named
+    here is the service's own fault: 500 with no detail (the log has the type)."""
+    if isinstance(exc, ApiError):
+        return exc.status, exc.code, exc.message
+    if isinstance(exc, NotFound):
+        return 404, "not_found", str(exc)
+    if isinstance(exc, Forbidden):
+        return 403, "forbidden", str(exc)
+    if isinstance(exc, (Conflict, InvalidTransition)):
+        return 409, "conflict", str(exc)
+    if isinstance(exc, NoQueue):
+        return 409, "no_queue", str(exc)
+    if isinstance(exc, (ConfigError, ExpressionError)):
+        return 422, "invalid", str(exc)
+    if isinstance(exc, (StoreError, BusError)):
+        return 503, "unavailable", "storage or bus unavailable: try again"
+    return 500, "internal", "internal error"
+
+
 def describe_validation(exc: ValidationError) -> str:
     """One line naming each bad field and what was expected."""
     parts = []
@@ -64,6 +93,13 @@ class Request:
     params: dict[str, str]
     query: dict[str, str]
     raw: web.Request
+
+    @property
+    def who(self) -> Principal:
+        """The principal of a route that takes a token (every route with roles)."""
+        if self.principal is None:
+            raise ApiError(401, "unauthorized", "missing bearer token")
+        return self.principal
 
 
 Handler = Callable[[Request], Awaitable[Any]]
@@ -141,6 +177,12 @@ def aiohttp_handler(route: Route, node: Gate
                                                  dict(request.match_info), query, request))
         except ApiError as exc:
             return exc.response()
+        except Exception as exc:   # noqa: BLE001 - every error becomes a JSON answer
+            status, code, message = classify(exc)
+            if status >= 500:
+                log.error("%s %s failed: %s", route.method, route.path, type(exc).__name__,
+                          exc_info=status == 500)
+            return error_response(status, code, message)
         if isinstance(result, web.StreamResponse):
             return result
         if isinstance(result, BaseModel):

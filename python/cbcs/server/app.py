@@ -4,20 +4,29 @@ endpoint, and the start and stop of what it uses (``cleanup_ctx``). Wiring only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
+from cbcs.bus import Bus, BusError, open_bus
+from cbcs.contact import Conversation
 from cbcs.server import openapi, rest, schemas, ws
 from cbcs.server.api import ApiError, aiohttp_handler, error_response
-from cbcs.server.auth import AuthError, Principal, TokenAuthority, load_admin_key
+from cbcs.server.auth import AuthError, Principal, Role, TokenAuthority, load_admin_key
 from cbcs.server.config import ServerConfig
+from cbcs.server.fanout import Fanout
 from cbcs.server.metrics import Metrics
 from cbcs.server.ratelimit import RateLimiter
 from cbcs.server.rooms import RoomHub
+from cbcs.services.conversations import ContactCentre, Posted, message_event
+from cbcs.services.dispatch import Dispatcher
+from cbcs.store import SqlStore, default_url, open_store
+from cbcs.store.errors import NotFound, StoreError
 
 log = logging.getLogger("cbcs.server")
 
@@ -35,10 +44,20 @@ SECURITY_HEADERS = {
 }
 
 class Node:
-    """What the handlers share: config, auth, limits, metrics, rooms and the services."""
+    """What the handlers share: config, auth, limits, metrics, rooms and the services.
+
+    The store, bus, dispatcher and contact centre are opened when the application starts
+    (:func:`_lifetime`) and closed when it stops."""
+
+    store: SqlStore
+    bus: Bus
+    dispatch: Dispatcher
+    centre: ContactCentre
+    fanout: Fanout
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
+        self.node_id = config.node_id or f"{config.host}:{config.port}:{os.getpid()}"
         admin_key, self.admin_key_source = load_admin_key(config.data_dir)
         self.auth = TokenAuthority(admin_key)
         self.metrics = Metrics()
@@ -47,18 +66,93 @@ class Node:
         self.per_ip = RateLimiter(limits.per_ip)
         self.login_per_ip = RateLimiter(limits.login_per_ip)
         self.clock: Callable[[], float] = time.time
-        self.rooms = RoomHub(self._publish_local, comment_rate=limits.room_comment,
+        self.per_conversation = RateLimiter(limits.messages_per_conversation)
+        self.rooms = RoomHub(self._publish_comment, comment_rate=limits.room_comment,
                              max_length=limits.room_comment_chars)
-        self._room_seq: dict[str, int] = {}
         self.connections: set[ws.Session] = set()
         self.stopping = False
 
-    async def _publish_local(self, room: str, comment: dict[str, Any]) -> int:
-        # In-process bus: this node is the whole room (the Redis bus replaces this).
-        seq = self._room_seq.get(room, 0) + 1
-        self._room_seq[room] = seq
-        self.rooms.deliver(room, seq, comment)
+    # --- life -------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Open the store and the bus, start routing and the fan-out."""
+        url = self.config.store_url or default_url(self.config.data_dir)
+        self.store = await open_store(url)
+        try:
+            self.bus = await open_bus(self.config.bus_url)
+        except BusError:
+            await self.store.close()
+            raise
+        self.dispatch = Dispatcher(self.store, self.bus, node=self.node_id, clock=self.clock)
+        self.centre = ContactCentre(self.store, self.bus, self.dispatch, clock=self.clock)
+        self.dispatch.hook = self.centre.on_routing
+        self.fanout = Fanout(self.bus, self.rooms, self._history)
+        self.fanout.on_agent_event = self._agent_event
+        self.fanout.start()
+        await self.dispatch.start()
+
+    async def close(self) -> None:
+        """Stop taking work, close every socket, hand back this node's offers, close."""
+        self.stopping = True
+        for session in list(self.connections):
+            session.conn.close_soon(1001, "server shutting down")
+        await asyncio.sleep(0)
+        await self.dispatch.stop()
+        with contextlib.suppress(StoreError, BusError, OSError):
+            released = await self.dispatch.release_node_offers()
+            if released:
+                log.info("handed back %d pending offers", released)
+        for agent_id in list(self.dispatch.hosted):
+            with contextlib.suppress(StoreError, BusError, OSError):
+                await self.dispatch.disconnect(agent_id)
+        await self.fanout.stop()
+        await self.bus.close()
+        await self.store.close()
+
+    # --- the live channel -----------------------------------------------------------
+    async def connected(self, session: ws.Session) -> None:
+        """An agent's console keeps the agent connected (their presence) on this node."""
+        p = session.principal
+        if p.role is Role.AGENT:
+            self.fanout.host_agent(session.follower, p.subject)
+            try:
+                await self.dispatch.connect(p.subject)
+            except NotFound:
+                session.error("not_found", f"no agent {p.subject!r}: an admin or supervisor "
+                              f"creates it with PUT /api/v1/agents/{p.subject}")
+
+    async def disconnected(self, session: ws.Session) -> None:
+        p = session.principal
+        self.fanout.drop(session.follower)
+        if p.role is Role.AGENT and not self.fanout.agent_sessions(p.subject) \
+                and not self.stopping:
+            with contextlib.suppress(StoreError, BusError, OSError):
+                await self.dispatch.disconnect(p.subject)
+
+    def _agent_event(self, follower: Any, event: dict[str, Any]) -> None:
+        # an agent follows a conversation from the moment it is theirs (whole history)
+        if event.get("type") == "assigned" and event.get("conversation"):
+            asyncio.get_running_loop().create_task(
+                self.fanout.follow(follower, str(event["conversation"]), 0))
+
+    async def _history(self, conversation: str, after_seq: int) -> list[dict[str, Any]]:
+        return [message_event(m) for m in await self.centre.history(conversation, after_seq)]
+
+    async def _publish_comment(self, room: str, comment: dict[str, Any]) -> int:
+        seq: int = await self.bus.publish_numbered(f"room.{room}", comment)
         return seq
+
+    async def post_message(self, principal: Principal, conversation: Conversation,
+                           client_id: str, text: str) -> Posted:
+        """The one path of a message, over REST or the WebSocket: rate limit, then store
+        (the caller acknowledges after this), then fan out."""
+        key = f"{conversation.id}:{principal.subject}"
+        if not self.per_conversation.allow(key, self.clock()):
+            self.metrics.rate_limited.labels("conversation").inc()
+            raise _limited(self.per_conversation.retry_after(key, self.clock()))
+        posted = await self.centre.post_as(principal.role.value, principal.subject,
+                                           conversation, client_id, text)
+        self.metrics.messages.labels("stored" if posted.created else "retry").inc()
+        return posted
 
     def authenticate(self, request: web.Request) -> Principal:
         header = request.headers.get("Authorization", "")
@@ -163,8 +257,6 @@ def create_app(config: ServerConfig, *, node: Node | None = None) -> web.Applica
 
 async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     node: Node = app[NODE]
+    await node.open()
     yield
-    node.stopping = True
-    for session in list(node.connections):
-        session.conn.close_soon(1001, "server shutting down")
-    await asyncio.sleep(0)
+    await node.close()

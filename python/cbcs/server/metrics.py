@@ -29,7 +29,9 @@ class Metrics:
         self.ephemeral_dropped = Counter("cbcs_ws_ephemeral_dropped",
                                          "typing/read/room frames dropped under back-pressure",
                                          registry=r)
-        self.messages = Counter("cbcs_messages_stored", "chat messages stored", registry=r)
+        self.messages = Counter("cbcs_messages", "chat messages posted: stored, or a retry "
+                                "answered with the message stored before", ["outcome"],
+                                registry=r)
         self.room_comments = Counter("cbcs_room_comments", "room comments published",
                                      registry=r)
         self.rate_limited = Counter("cbcs_rate_limited", "requests refused by rate limits",

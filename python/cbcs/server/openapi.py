@@ -21,7 +21,7 @@ ERROR_SCHEMA = {
 }
 _REASONS = {400: "bad request", 401: "no token, or a bad or expired one",
             403: "the role or owner may not do this", 404: "no such thing",
-            413: "body too large", 415: "not JSON", 422: "the body does not fit the schema",
+            409: "not possible in the current state", 413: "body too large", 415: "not JSON", 422: "the body does not fit the schema",
             429: "rate limited"}
 
 
@@ -65,6 +65,8 @@ def document(routes: Sequence[Route], frames: Sequence[type[BaseModel]], *, titl
             errors += [413, 415, 422]
         if "{" in r.path:
             errors.append(404)
+            if r.method in ("POST", "PUT"):
+                errors.append(409)
         for code in sorted(set(errors)):
             responses[str(code)] = {"description": _REASONS[code], "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

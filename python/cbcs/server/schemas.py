@@ -66,6 +66,133 @@ class AgentStatus(Strict):
     status: Literal["available", "away", "offline"]
 
 
+Levels = dict[Annotated[str, StringConstraints(min_length=1, max_length=64)],
+              Annotated[int, Field(ge=1, le=5)]]
+ShiftSpec = dict[Annotated[str, StringConstraints(min_length=3, max_length=16)],
+                 str | list[str]]
+
+
+class AgentPut(Strict):
+    """An agent's profile (``PUT /api/v1/agents/{id}``); presence is the agent's own call."""
+
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+    kind: Literal["human", "ai"] = "human"
+    languages: Levels = {}
+    skills: Levels = {}
+    markets: list[Market] = Field(default_factory=list, max_length=50)
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
+    shift: ShiftSpec = Field(default_factory=dict, description=(
+        "local working hours, e.g. {\"mon-fri\": \"09:00-18:00\"}; empty: always on"))
+    capacity: dict[Channel, Annotated[int, Field(ge=0, le=100)]] = {}
+    calls_block_chat: bool = True
+
+
+class AgentAnswer(Strict):
+    id: str
+    name: str
+    kind: str
+    languages: dict[str, int]
+    skills: dict[str, int]
+    markets: list[str]
+    time_zone: str
+    shift: dict[str, Any]
+    capacity: dict[str, int]
+    presence: str
+    load: dict[str, int]
+    on_shift: bool
+
+
+class StepBody(Strict):
+    target: Annotated[str, StringConstraints(max_length=2000)] = ""
+    timeout_s: float | None = Field(None, gt=0, le=86400)
+    translate: bool = False
+
+
+class QueuePut(Strict):
+    """A queue and its workflow (``PUT /api/v1/queues/{name}``); targets are routing
+    expressions such as ``agent.languages[task.language] >= 3 and 'returns' in agent.skills``."""
+
+    target: Annotated[str, StringConstraints(max_length=2000)] = ""
+    priority: int = Field(0, ge=-100, le=100)
+    steps: list[StepBody] = Field(default_factory=list, max_length=20)
+    max_wait_s: float = Field(300.0, ge=1, le=7 * 86400)
+    service_level_s: float = Field(60.0, ge=1, le=86400)
+    wrap_up_s: float = Field(30.0, ge=0, le=3600)
+    offer_timeout_s: float = Field(20.0, ge=1, le=600)
+
+
+class QueueAnswer(QueuePut):
+    name: str
+
+
+class ConversationAnswer(Strict):
+    id: str
+    customer_id: str
+    channel: str
+    state: str
+    language: str
+    market: str
+    order_id: str | None
+    queue: str | None
+    agent_id: str | None
+    ticket_id: str | None
+    intent: str | None
+    sentiment: float | None
+    created_at: float
+    updated_at: float
+    last_seq: int
+
+
+class PostedAnswer(Strict):
+    conversation: str
+    seq: int
+    client_id: str
+    created: bool = Field(description="false: a retry of a message stored before")
+
+
+class ReservationAnswer(Strict):
+    reservation: str
+    task: str
+    conversation: str | None
+    status: str
+
+
+class TicketCreate(Strict):
+    customer_id: Id
+    category: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    summary: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    conversation_id: Id | None = None
+    order_ref: Id | None = None
+    due_at: float | None = None
+
+
+class TicketAnswer(Strict):
+    id: str
+    customer_id: str
+    category: str
+    summary: str
+    priority: str
+    status: str
+    conversation_id: str | None
+    order_ref: str | None
+    due_at: float | None
+    created_at: float
+    updated_at: float
+
+
+class ArticlePut(Strict):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+
+
+class ArticleAnswer(ArticlePut):
+    market: str
+    language: str
+    slug: str
+    updated_at: float
+
+
 # --- WebSocket frames from a client -----------------------------------------------------
 
 class MessageFrame(Strict):
@@ -141,6 +268,58 @@ class ServerMessageFrame(Strict):
     created_at: float
 
 
+class ReservationFrame(Strict):
+    """An offer to this agent; accept or reject it over REST before ``expires_at``."""
+
+    type: Literal["reservation"] = "reservation"
+    id: str
+    task: str
+    conversation: str | None
+    agent: str
+    expires_at: float
+    translate: bool
+
+
+class AssignedFrame(Strict):
+    type: Literal["assigned"] = "assigned"
+    conversation: str
+    agent: str
+
+
+class TypingOut(Strict):
+    """Ephemeral: may be dropped when the receiver is behind."""
+
+    type: Literal["typing"] = "typing"
+    conversation: str
+    author: Author
+
+
+class ReadOut(Strict):
+    """Ephemeral: may be dropped when the receiver is behind."""
+
+    type: Literal["read"] = "read"
+    conversation: str
+    seq: int
+    author: Author
+
+
+class RoomCommentOut(Strict):
+    type: Literal["room.comment"] = "room.comment"
+    room: str
+    seq: int
+    author: Author
+    text: str
+    at: float
+
+
+class RoomSkippedFrame(Strict):
+    """This viewer fell behind and ``missed`` comments were skipped for it."""
+
+    type: Literal["room.skipped"] = "room.skipped"
+    room: str
+    missed: int
+
+
 class ErrorFrame(Strict):
     type: Literal["error"] = "error"
     code: str
@@ -148,4 +327,6 @@ class ErrorFrame(Strict):
     ref: dict[str, Any] | None = None
 
 
-SERVER_FRAMES: tuple[type[Strict], ...] = (AckFrame, ServerMessageFrame, ErrorFrame)
+SERVER_FRAMES: tuple[type[Strict], ...] = (AckFrame, ServerMessageFrame, ReservationFrame,
+                                           AssignedFrame, TypingOut, ReadOut, RoomCommentOut,
+                                           RoomSkippedFrame, ErrorFrame)

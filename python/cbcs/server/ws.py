@@ -16,7 +16,7 @@ from aiohttp import WSMsgType, web
 from pydantic import TypeAdapter, ValidationError
 
 from cbcs.server import schemas
-from cbcs.server.api import describe_validation, error_response
+from cbcs.server.api import classify, describe_validation, error_response
 from cbcs.server.auth import AuthError, Principal
 from cbcs.server.connection import TOKEN_EXPIRED, Connection
 from cbcs.server.rooms import RoomError
@@ -39,6 +39,7 @@ class Session:
     def __init__(self, node: Any, conn: Connection) -> None:
         self.node = node
         self.conn = conn
+        self.follower = node.fanout.follower(conn)
 
     @property
     def principal(self) -> Principal:
@@ -77,12 +78,54 @@ class Session:
             self.error(exc.code, str(exc), ref)
         except RoomError as exc:
             self.error(exc.code, str(exc), ref)
+        except Exception as exc:   # noqa: BLE001 - a refused action, answered in a frame
+            status, code, message = classify(exc)
+            if status >= 500:
+                log.warning("ws %s failed: %s", frame.type, type(exc).__name__)
+            self.error(code, message, ref)
 
     async def dispatch(self, frame: Any) -> None:
         handle = getattr(self, "on_" + frame.type.replace(".", "_"), None)
         if handle is None:
             raise FrameError("unsupported", f"{frame.type}: not served by this node")
         await handle(frame)
+
+    # --- conversations ----------------------------------------------------------------
+    async def _conversation(self, conversation_id: str) -> Any:
+        p = self.principal
+        return await self.node.centre.visible(p.role.value, p.subject, conversation_id)
+
+    async def on_message(self, frame: schemas.MessageFrame) -> None:
+        """Store, then ``ack`` (never before the commit), then fan out through the bus."""
+        conversation = await self._conversation(frame.conversation)
+        if not self.node.fanout.following(self.follower, conversation.id):
+            await self.node.fanout.follow(self.follower, conversation.id,
+                                          conversation.last_seq)
+        posted = await self.node.post_message(self.principal, conversation, frame.client_id,
+                                              frame.text)
+        self.conn.send({"type": "ack", "client_id": frame.client_id,
+                        "seq": posted.message.seq, "conversation": conversation.id})
+
+    async def on_resume(self, frame: schemas.ResumeFrame) -> None:
+        """Every message after ``after_seq``, then live ones: exactly what was missed."""
+        conversation = await self._conversation(frame.conversation)
+        await self.node.fanout.follow(self.follower, conversation.id, frame.after_seq)
+
+    async def on_typing(self, frame: schemas.TypingFrame) -> None:
+        await self._ephemeral(frame.conversation, {"type": "typing"})
+
+    async def on_read(self, frame: schemas.ReadFrame) -> None:
+        await self._ephemeral(frame.conversation, {"type": "read", "seq": frame.seq})
+
+    async def _ephemeral(self, conversation_id: str, event: dict[str, Any]) -> None:
+        # Ephemeral: checked once per conversation, then published without a store write.
+        if not self.node.fanout.following(self.follower, conversation_id):
+            conversation = await self._conversation(conversation_id)
+            await self.node.fanout.follow(self.follower, conversation.id,
+                                          conversation.last_seq)
+        event.update(conversation=conversation_id,
+                     author={"role": self.principal.role.value, "id": self.principal.subject})
+        await self.node.centre.publish(conversation_id, event)
 
     async def on_room_join(self, frame: schemas.RoomJoinFrame) -> None:
         last = self.node.rooms.join(frame.room, self.conn)
@@ -118,6 +161,7 @@ async def handler(request: web.Request) -> web.StreamResponse:
     session = Session(node, conn)
     node.connections.add(session)
     node.metrics.ws_connections.inc()
+    await node.connected(session)
     try:
         async for msg in ws:
             if principal.expires_at is not None and node.clock() >= principal.expires_at:
@@ -130,6 +174,7 @@ async def handler(request: web.Request) -> web.StreamResponse:
             elif msg.type == WSMsgType.ERROR:
                 break
     finally:
+        await node.disconnected(session)
         node.connections.discard(session)
         node.metrics.ws_connections.dec()
         if conn.closing_reason == "too slow: send queue full":

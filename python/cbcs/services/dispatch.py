@@ -23,7 +23,7 @@ from cbcs.contact.agent import Agent, Presence
 from cbcs.contact.message import AuthorRole, Message, MessageKind
 from cbcs.contact.queue import Queue
 from cbcs.contact.shift import zone
-from cbcs.contact.task import Reservation, Task, TaskStatus
+from cbcs.contact.task import Reservation, ReservationStatus, Task, TaskStatus
 from cbcs.contact.ticket import Ticket, TicketPriority
 from cbcs.routing.engine import AgentState, Router
 from cbcs.routing.sla import queue_stats
@@ -208,6 +208,26 @@ class Dispatcher:
             with contextlib.suppress(BusError):
                 await self.bus.publish(f"agent.{agent}", event)
 
+    async def _released(self, res: Reservation, task: Task, reason: str) -> None:
+        await self._tell({"type": "released", "id": res.id, "task": task.id,
+                          "agent": res.agent_id, "conversation": task.conversation_id,
+                          "reason": reason})
+
+    async def release_node_offers(self) -> int:
+        """Hand back the pending offers made by this node (a clean shutdown): they move on
+        at once instead of timing out. Returns how many."""
+        count = 0
+        now = self.clock()
+        for res in await self.store.list_reservations(ReservationStatus.PENDING):
+            if res.node != self.node:
+                continue
+            task = await self.store.release(res.id, "cancel", now)
+            if task is not None:
+                count += 1
+                await self._changed("task", task.id)
+                await self._released(res, task, "canceled")
+        return count
+
     # --- configuration ----------------------------------------------------------------
     async def put_queue(self, queue: Queue) -> Workflow:
         """Compile and store a queue; a bad target raises before anything is stored."""
@@ -249,6 +269,7 @@ class Dispatcher:
                     if task is not None:
                         await self._refresh_task(task.id)
                         await self._changed("task", task.id)
+                        await self._released(res, task, "canceled")
         await self._refresh_agent(agent_id)
         await self._changed("agent", agent_id)
 
@@ -267,6 +288,9 @@ class Dispatcher:
         await self._refresh_task(task.id)
         await self._refresh_agent(agent_id)
         await self._changed("task", task.id)
+        await self._tell({"type": "released", "id": reservation_id, "task": task.id,
+                          "agent": agent_id, "conversation": task.conversation_id,
+                          "reason": "rejected"})
         return task
 
     async def complete(self, task_id: str, agent_id: str) -> Task:
@@ -338,6 +362,7 @@ class Dispatcher:
                 await self._refresh_agent(res.agent_id)
                 await self._changed("task", task.id)
                 await self._changed("agent", res.agent_id)
+                await self._released(res, task, "timed_out")
         for agent_id in await self.store.finish_wrap_ups(now):
             await self._refresh_agent(agent_id)
             await self._changed("agent", agent_id)
