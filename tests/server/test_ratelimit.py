@@ -26,3 +26,30 @@ def test_memory_is_bounded() -> None:
 def test_a_rate_that_makes_no_sense_is_refused() -> None:
     with pytest.raises(ConfigError):
         Rate(0.0, 1)
+
+
+def test_refused_credentials_from_one_address_are_slowed_down(config: object,
+                                                              serve: object) -> None:
+    import asyncio
+
+    import aiohttp
+
+    async def go() -> list[int]:
+        async with serve(config) as (url, node):   # type: ignore[operator]
+            statuses = []
+            async with aiohttp.ClientSession() as http:
+                key = node.auth._admin_key.decode()
+                # minting many tokens with the right key is a builder's backend at work
+                for n in range(30):
+                    async with http.post(f"{url}/api/v1/tokens", json={
+                            "role": "customer", "subject": f"c{n}"},
+                            headers={"Authorization": f"Bearer {key}"}) as r:
+                        statuses.append(r.status)
+                for _ in range(15):
+                    async with http.get(f"{url}/api/v1/stats/queues",
+                                        headers={"Authorization": "Bearer guess"}) as r:
+                        statuses.append(r.status)
+            return statuses
+    statuses = asyncio.run(go())
+    assert statuses[:30] == [201] * 30
+    assert statuses[30:40] == [401] * 10 and 429 in statuses[40:]

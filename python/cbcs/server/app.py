@@ -155,6 +155,20 @@ class Node:
         return posted
 
     def authenticate(self, request: web.Request) -> Principal:
+        """The principal of a request's bearer credential; AuthError when it is missing
+        or bad, ApiError 429 when this address has had too many refused."""
+        ip = request.remote or "?"
+        now = self.clock()
+        if self.login_per_ip.exhausted(ip, now):
+            self.metrics.rate_limited.labels("auth").inc()
+            raise _limited(self.login_per_ip.retry_after(ip, now))
+        try:
+            return self._verify(request)
+        except AuthError:
+            self.login_per_ip.allow(ip, now)   # count the refusal
+            raise
+
+    def _verify(self, request: web.Request) -> Principal:
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _, credential = header.partition(" ")
@@ -244,6 +258,8 @@ def create_app(config: ServerConfig, *, node: Node | None = None) -> web.Applica
                     return error_response(403, "forbidden", "metrics: supervisors and admins")
             except AuthError as exc:
                 return error_response(401, "unauthorized", str(exc))
+            except ApiError as exc:
+                return exc.response()
         return web.Response(body=node.metrics.render(),
                             content_type="text/plain", charset="utf-8")
 

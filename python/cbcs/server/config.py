@@ -17,7 +17,7 @@ class Limits:
     ws_queue_frames: int = 256
     per_token: Rate = Rate(per_s=20.0, burst=40)
     per_ip: Rate = Rate(per_s=50.0, burst=100)
-    #: minting tokens and other sign-in-like calls, per IP
+    #: refused credentials per IP (guessing tokens or the admin key); beyond it, 429
     login_per_ip: Rate = Rate(per_s=2.0, burst=10)
     room_comment: Rate = Rate(per_s=2.0, burst=4)
     room_comment_chars: int = 200

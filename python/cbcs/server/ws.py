@@ -16,7 +16,7 @@ from aiohttp import WSMsgType, web
 from pydantic import TypeAdapter, ValidationError
 
 from cbcs.server import schemas
-from cbcs.server.api import classify, describe_validation, error_response
+from cbcs.server.api import ApiError, classify, describe_validation, error_response
 from cbcs.server.auth import AuthError, Principal
 from cbcs.server.connection import TOKEN_EXPIRED, Connection
 from cbcs.server.rooms import RoomError
@@ -149,6 +149,8 @@ async def handler(request: web.Request) -> web.StreamResponse:
         principal = node.authenticate(request)
     except AuthError as exc:
         return error_response(401, "unauthorized", str(exc))
+    except ApiError as exc:   # too many refused credentials from this address
+        return exc.response()
     if node.stopping:
         return error_response(503, "stopping", "the node is shutting down")
     limits = node.config.limits
