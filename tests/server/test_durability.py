@@ -111,3 +111,37 @@ def test_kill_9_under_chat_load_loses_and_duplicates_nothing(
             assert len(r["after_retry"]) == n_before and r["retry"]["seq"] == n_before
         else:
             assert len(r["after_retry"]) == n_before + 1
+
+
+def test_sigterm_stops_cleanly_and_hands_back_pending_offers(tmp_path: Path) -> None:
+    node = ServeProcess(tmp_path / "data")
+
+    async def offer() -> str:
+        async with Client(node.url, ADMIN_KEY) as admin:
+            await admin.put_agent("ana", languages={"es": 5}, markets=["MX"])
+            await admin.put_queue("default", offer_timeout_s=600)
+            agent = Client(node.url, await admin.mint_token("agent", "ana"))
+            customer = Client(node.url, await admin.mint_token("customer", "cust-1"))
+        console = await agent.live()
+        await agent.set_status("ana", "available")
+        conv = (await customer.start_conversation(language="es", market="MX"))["id"]
+        await customer.escalate(conv, "refund")
+        frame = await console.next("reservation")
+        for c in (agent, customer):
+            await c.close()
+        return str(frame["id"])
+
+    reservation = asyncio.run(offer())
+    printed = node.terminate()
+    assert node.proc.returncode == 0
+    assert "stopping" in printed and "stopped" in printed and "Traceback" not in printed
+
+    async def status() -> str:
+        from cbcs.store import default_url, open_store
+        store = await open_store(default_url(tmp_path / "data"))
+        try:
+            return (await store.get_reservation(reservation)).status.value
+        finally:
+            await store.close()
+    # handed back at once, not left to time out ten minutes later
+    assert asyncio.run(status()) == "canceled"
