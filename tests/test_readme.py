@@ -24,3 +24,40 @@ def test_routing_example_runs(tmp_path: Path, monkeypatch: object, capsys: objec
     exec(compile(code, str(README), "exec"), {"__name__": "__main__"})  # noqa: S102
     assert capsys.readouterr().out.strip() == "assigned ana"  # type: ignore[attr-defined]
     assert (tmp_path / "data" / "cbcs.db").is_file()
+
+
+
+def test_builder_example_runs(tmp_path: Path, monkeypatch: object, capsys: object) -> None:
+    import asyncio
+
+    import pytest
+    from aiohttp import web
+
+    from cbcs.server.app import Node, create_app
+    from cbcs.server.config import ServerConfig
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.delenv("CBCS_ADMIN_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```python", text.index("## The service")) + len("```python")
+    code = text[start:text.index("```", start)]
+    code, run_line = code.rsplit("asyncio.run(", 1)
+    assert "cbcs-data/admin.key" in run_line
+    namespace: dict[str, object] = {"__name__": "readme"}
+    exec(compile(code, str(README), "exec"), namespace)  # noqa: S102 - our own README
+
+    async def go() -> None:
+        config = ServerConfig(data_dir=tmp_path / "cbcs-data")
+        node = Node(config)
+        runner = web.AppRunner(create_app(config, node=node), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        try:
+            key = (tmp_path / "cbcs-data" / "admin.key").read_text().strip()
+            url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+            await namespace["main"](url, key)  # type: ignore[operator]
+        finally:
+            await runner.cleanup()
+    asyncio.run(go())
+    assert capsys.readouterr().out.strip() == "stored as message 1"  # type: ignore[attr-defined]
