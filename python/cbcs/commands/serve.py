@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
                           host=args.host, port=args.port, node_id=args.node_id)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)   # migrations: quiet unless wrong
     return asyncio.run(_serve(config))
 
 
@@ -61,7 +62,9 @@ async def _serve(config: Any) -> int:
     print(f"  API        {base}/api/v1 (OpenAPI: {base}/api/v1/openapi.json)")
     print(f"  live       ws://{config.host}:{port}/ws")
     print(f"  health     {base}/healthz, metrics {base}/metrics")
-    print(f"  admin key  {node.admin_key_source}", flush=True)
+    print(f"  admin key  {node.admin_key_source}")
+    print(f"  store      {_without_password(node.store.url)}, bus "
+          f"{_without_password(config.bus_url)}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -71,3 +74,8 @@ async def _serve(config: Any) -> int:
     await runner.cleanup()
     print("cbcs serve: stopped", flush=True)
     return 0
+
+
+def _without_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}{rest.rsplit('@', 1)[-1]}" if sep else url
