@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from cbcs.client import ApiError, Client
+from cbcs.server.auth import Role
 from cbcs.server.config import ServerConfig
 
 
@@ -147,3 +148,54 @@ def test_strangers_see_nothing_and_offers_are_for_their_agent(config: ServerConf
             assert status == expected[who], (who, status, code)
         else:
             assert code == "not_found", (who, code)
+
+
+def test_bad_messages_are_refused_with_a_reason_and_nothing_is_stored(
+        config: ServerConfig, serve: Any) -> None:
+    import aiohttp
+
+    async def go() -> dict[str, Any]:
+        async with serve(config) as (url, node):
+            admin, agent, customer = await shop(url, node)
+            cid = (await customer.start_conversation(language="es", market="MX"))["id"]
+            path = f"{url}/api/v1/conversations/{cid}/messages"
+            auth = {"Authorization": f"Bearer {customer.token}"}
+            rest = []
+            async with aiohttp.ClientSession() as http:
+                for body in (b"{not json", b'{"client_id": 5, "text": "hi"}',
+                             b'{"client_id": "a", "text": "hi", "extra": 1}',
+                             b'{"client_id": "a", "text": ""}',
+                             b'{"client_id": "a", "text": "' + b"x" * 70_000 + b'"}',
+                             b'{"client_id": "a b", "text": "hi"}'):
+                    async with http.post(path, data=body, headers={
+                            **auth, "Content-Type": "application/json"}) as r:
+                        rest.append((r.status, (await r.json())["error"]["code"]))
+                now = node.clock()
+                expired = node.auth.mint(Role.CUSTOMER, "cust-1", 1, now - 10)
+                async with http.post(path, json={"client_id": "a", "text": "hi"},
+                                     headers={"Authorization": f"Bearer {expired}"}) as r:
+                    rest.append((r.status, (await r.json())["error"]["message"]))
+            live = await customer.live()
+            frames = []
+            for frame in ({"type": "message", "conversation": cid, "client_id": 1,
+                           "text": "hi"},
+                          {"type": "message", "conversation": cid, "client_id": "a",
+                           "text": "x" * 5000},
+                          {"type": "message", "conversation": cid, "text": "no id"},
+                          {"type": "message", "conversation": "nope", "client_id": "a",
+                           "text": "hi"}):
+                await live.send(frame)
+                frames.append((await live.next("error"))["code"])
+            ok = await live.send_message(cid, "still usable")
+            stored = await customer.messages(cid)
+            await live.close()
+            for c in (admin, agent, customer):
+                await c.close()
+            return {"rest": rest, "frames": frames, "ok": ok, "stored": stored}
+    r = asyncio.run(go())
+    assert r["rest"] == [(400, "bad_json"), (422, "invalid"), (422, "invalid"),
+                         (422, "invalid"), (413, "too_large"), (422, "invalid"),
+                         (401, "token expired")]
+    assert r["frames"] == ["invalid", "invalid", "invalid", "not_found"]
+    assert r["ok"]["seq"] == 1
+    assert [m["text"] for m in r["stored"]] == ["still usable"]
