@@ -42,6 +42,7 @@ def test_every_route_with_every_role(config: ServerConfig, serve: Any) -> None:
     # the walk makes many calls a second; the rate limits have their own tests
     fast = Rate(1000, 1000)
     config = replace(config, limits=replace(config.limits, per_token=fast, per_ip=fast,
+                                            login_per_ip=fast,
                                             messages_per_conversation=fast))
 
     async def go() -> tuple[list[str], int]:

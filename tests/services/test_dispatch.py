@@ -72,7 +72,7 @@ def test_an_unanswered_offer_moves_to_the_next_agent(store_url: str) -> None:
     offers, still, moved, kinds = run(store_url, body)
     assert offers == [("first", 20.0)]
     assert still == [] and moved == ["second"]
-    assert kinds == ["reservation", "reservation"]
+    assert kinds == ["reservation", "released", "reservation"]  # the first agent is told
 
 
 def test_a_rejection_moves_on_and_is_not_offered_again(store_url: str) -> None:

@@ -156,16 +156,17 @@ class Node:
 
     def authenticate(self, request: web.Request) -> Principal:
         """The principal of a request's bearer credential; AuthError when it is missing
-        or bad, ApiError 429 when this address has had too many refused."""
+        or bad, ApiError 429 once this address has had too many refused (a good
+        credential from the same address still passes: one broken client behind an
+        office's NAT does not lock out the rest)."""
         ip = request.remote or "?"
         now = self.clock()
-        if self.login_per_ip.exhausted(ip, now):
-            self.metrics.rate_limited.labels("auth").inc()
-            raise _limited(self.login_per_ip.retry_after(ip, now))
         try:
             return self._verify(request)
         except AuthError:
-            self.login_per_ip.allow(ip, now)   # count the refusal
+            if not self.login_per_ip.allow(ip, now):   # count the refusal
+                self.metrics.rate_limited.labels("auth").inc()
+                raise _limited(self.login_per_ip.retry_after(ip, now)) from None
             raise
 
     def _verify(self, request: web.Request) -> Principal:

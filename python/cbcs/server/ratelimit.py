@@ -47,10 +47,6 @@ class RateLimiter:
             self._buckets.popitem(last=False)
         return allowed
 
-    def exhausted(self, key: str, now: float, cost: float = 1.0) -> bool:
-        """True when ``cost`` would be refused for ``key`` now (nothing is taken)."""
-        return self.retry_after(key, now, cost) > 0
-
     def retry_after(self, key: str, now: float, cost: float = 1.0) -> float:
         """Seconds until ``cost`` would be allowed for ``key``."""
         tokens, last = self._buckets.get(key, (self.rate.burst, now))
