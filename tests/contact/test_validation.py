@@ -6,8 +6,16 @@ from typing import Any
 
 import pytest
 
-from cbcs.contact import Agent, Article, Customer, Queue, Task, Ticket, WeeklyShift
+from cbcs.contact import (Agent, Article, Customer, Order, Queue, Task, Ticket,
+                          WeeklyShift)
 from cbcs.errors import ConfigError
+
+
+def _order(**changes: Any) -> Order:
+    fields: dict[str, Any] = dict(id="PH-1", customer_id="c1", market="PH", status="paid",
+                                  items=[("s1", "Sofa", 1, "10.00")], currency="PHP",
+                                  total="10.00", placed_at=100.0, updated_at=200.0)
+    return Order(**{**fields, **changes})
 
 
 @pytest.mark.parametrize("make, message", [
@@ -34,6 +42,18 @@ from cbcs.errors import ConfigError
     (lambda: Task("t1", "q", channel="fax"), "channel: expected one of chat, voice, video"),
     (lambda: Ticket("k1", "c1", "lost-dog", "x"), "category: expected one of order"),
     (lambda: Article("MX", "es", "returns", "", "body"), "title: expected 1 to 300"),
+    (lambda: _order(total=19.99), "order.total: expected an amount such as '19.99'"),
+    (lambda: _order(total="19.999"), "PHP amounts have at most 2 decimals"),
+    (lambda: _order(currency="VND", total="10.5"), "VND amounts have at most 0 decimals"),
+    (lambda: _order(total="-1"), "order.total: expected an amount from 0"),
+    (lambda: _order(currency="peso"), "order.currency: expected an ISO 4217 code"),
+    (lambda: _order(items=[]), "order.items: expected a non-empty list"),
+    (lambda: _order(items=[("s1", "Sofa", 0, "1")]), r"order.items\[0\].qty"),
+    (lambda: _order(items=[{"sku": "s1", "qty": 1}]), "missing 'name'"),
+    (lambda: _order(status="lost"), "order.status: expected one of placed"),
+    (lambda: _order(status="delivered"), "a delivered order needs the time"),
+    (lambda: _order(delivered_at=150.0), "expected none while the order is paid"),
+    (lambda: _order(updated_at=50.0), "order.updated_at: expected at least placed_at"),
 ])
 def test_bad_values_say_what_was_expected(make: Any, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from cbcs.contact import (Agent, AuthorRole, Conversation, ConversationState, Customer,
-                          Message, Presence, Queue, Step, Task, Ticket)
+                          Message, Order, OrderStatus, Presence, Queue, Step, Task, Ticket)
 from cbcs.store import Conflict, NotFound, SqlStore, StoreError, open_store
 from cbcs.store.schema import metadata
 
@@ -216,3 +217,27 @@ def test_sqlite_is_one_file_in_wal_mode(tmp_path: Any) -> None:
         return str(await store.run(lambda c: c.execute(sa.text("PRAGMA journal_mode")).scalar()))
     assert run(url, body) == "wal"
     assert (tmp_path / "data" / "cbcs.db").is_file()
+
+
+def test_orders_keep_exact_amounts_and_come_newest_first(store_url: str) -> None:
+    sofa = Order("PH-1001", "c1", "PH", OrderStatus.SHIPPED,
+                 [("sofa-3", "Three-seat sofa", 1, "18999.50")], "PHP", "19249.50",
+                 placed_at=100.0, updated_at=200.0, tracking="LBC123")
+    lamp = Order("PH-1002", "c1", "PH", "delivered", [{"sku": "lamp", "name": "Lamp",
+                                                      "qty": 2, "unit_price": "0.10"}],
+                 "PHP", Decimal("0.20"), placed_at=300.0, updated_at=400.0, delivered_at=350.0)
+
+    async def body(store: SqlStore) -> tuple[Any, ...]:
+        await store.put_order(sofa, 1.0)
+        await store.put_order(lamp, 1.0)
+        await store.put_order(Order(**{**sofa.__dict__, "status": OrderStatus.DELIVERED,
+                                       "updated_at": 500.0, "delivered_at": 450.0}), 2.0)
+        with pytest.raises(NotFound):
+            await store.get_order("PH-9999")
+        return (await store.get_order("PH-1002"), await store.list_orders("c1"),
+                await store.list_orders("nobody"))
+    got_lamp, mine, none = run(store_url, body)
+    assert got_lamp == lamp and got_lamp.subtotal == Decimal("0.20")
+    assert [o.id for o in mine] == ["PH-1002", "PH-1001"]
+    assert mine[1].status is OrderStatus.DELIVERED and mine[1].total == Decimal("19249.50")
+    assert none == []

@@ -1,6 +1,6 @@
 """The contact-centre domain: customers, conversations, messages, agents, shifts, queues,
-tasks, reservations, tickets and knowledge-base articles. Plain Python, time passed in,
-no I/O: the store keeps these, the routing engine decides over them."""
+tasks, reservations, tickets, knowledge-base articles and the seller's orders. Plain Python,
+time passed in, no I/O: the store keeps these, the routing engine decides over them."""
 
 from cbcs.contact.agent import Agent, AgentKind, AgentLive, Presence, CHANNELS, DEFAULT_CAPACITY
 from cbcs.contact.conversation import Conversation, ConversationState
@@ -8,6 +8,7 @@ from cbcs.contact.customer import Customer
 from cbcs.contact.errors import ContactError, InvalidTransition
 from cbcs.contact.knowledge import Article
 from cbcs.contact.message import AuthorRole, Message, MessageKind
+from cbcs.contact.order import Order, OrderItem, OrderStatus
 from cbcs.contact.queue import Queue, Step
 from cbcs.contact.shift import WeeklyShift
 from cbcs.contact.task import Reservation, ReservationStatus, Task, TaskStatus
@@ -16,6 +17,7 @@ from cbcs.contact.ticket import Ticket, TicketPriority, TicketStatus
 __all__ = [
     "Agent", "AgentKind", "AgentLive", "Article", "AuthorRole", "CHANNELS", "ContactError", "Conversation",
     "ConversationState", "Customer", "DEFAULT_CAPACITY", "InvalidTransition", "Message",
-    "MessageKind", "Presence", "Queue", "Reservation", "ReservationStatus", "Step", "Task",
-    "TaskStatus", "Ticket", "TicketPriority", "TicketStatus", "WeeklyShift",
+    "MessageKind", "Order", "OrderItem", "OrderStatus", "Presence", "Queue", "Reservation",
+    "ReservationStatus", "Step", "Task", "TaskStatus", "Ticket", "TicketPriority",
+    "TicketStatus", "WeeklyShift",
 ]

@@ -140,3 +140,19 @@ articles = Table(
     Column("body", Text, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+
+orders = Table(
+    "orders", metadata,
+    Column("id", String(128), primary_key=True),
+    Column("customer_id", String(128), nullable=False, index=True),
+    Column("market", String(2), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("items", JSON, nullable=False),          # [{sku, name, qty, unit_price}]
+    Column("currency", String(3), nullable=False),
+    Column("total", String(32), nullable=False),    # a decimal as text: exact on both databases
+    Column("tracking", String(128)),
+    Column("placed_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),    # by the seller's systems
+    Column("delivered_at", Float),
+    Column("synced_at", Float, nullable=False),     # when the store last heard of it
+)

@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -31,6 +32,7 @@ from cbcs.contact.conversation import Conversation, ConversationState
 from cbcs.contact.customer import Customer
 from cbcs.contact.knowledge import Article
 from cbcs.contact.message import Message
+from cbcs.contact.order import Order, OrderItem, OrderStatus
 from cbcs.contact.queue import Queue, Step
 from cbcs.contact.shift import WeeklyShift
 from cbcs.contact.task import Reservation, ReservationStatus, Task, TaskStatus
@@ -687,6 +689,45 @@ class SqlStore:
             query = query.where(a.language == language)
         return [Article(r.market, r.language, r.slug, r.title, r.body, r.updated_at)
                 for r in _all(conn, query)]
+
+    # --- orders -------------------------------------------------------------------------
+    @staticmethod
+    def _order(row: Any) -> Order:
+        items = tuple(OrderItem(i["sku"], i["name"], i["qty"], Decimal(i["unit_price"]))
+                      for i in row.items)
+        return Order(id=row.id, customer_id=row.customer_id, market=row.market,
+                     status=OrderStatus(row.status), items=items, currency=row.currency,
+                     total=Decimal(row.total), placed_at=row.placed_at,
+                     updated_at=row.updated_at, tracking=row.tracking,
+                     delivered_at=row.delivered_at)
+
+    @_write
+    def put_order(self, conn: sa.Connection, order: Order, now: float) -> None:
+        """Create or replace an order as the seller's systems report it (``now``: when the
+        store heard of it). Amounts are kept as decimal text, exact on both databases."""
+        _upsert(conn, s.orders, {"id": order.id}, {
+            "customer_id": order.customer_id, "market": order.market,
+            "status": order.status.value, "currency": order.currency,
+            "items": [{"sku": i.sku, "name": i.name, "qty": i.qty,
+                       "unit_price": str(i.unit_price)} for i in order.items],
+            "total": str(order.total), "tracking": order.tracking,
+            "placed_at": order.placed_at, "updated_at": order.updated_at,
+            "delivered_at": order.delivered_at, "synced_at": now})
+
+    @_read
+    def get_order(self, conn: sa.Connection, order_id: str) -> Order:
+        row = _one(conn, sa.select(s.orders).where(s.orders.c.id == order_id))
+        if row is None:
+            raise NotFound(f"no order {order_id!r}")
+        return self._order(row)
+
+    @_read
+    def list_orders(self, conn: sa.Connection, customer_id: str) -> list[Order]:
+        """One customer's orders, newest first."""
+        o = s.orders.c
+        query = sa.select(s.orders).where(o.customer_id == customer_id).order_by(
+            o.placed_at.desc(), o.id)
+        return [self._order(r) for r in _all(conn, query)]
 
 
 class _Checkpointer:
