@@ -107,6 +107,11 @@ CASES = [
     ("loadtest room --out {text}", "not a folder"),
     ("loadtest room --url http://10.1.2.3:80 --admin-key kkkkkkkkkkkkkkkkkkkk", "loopback"),
     ("loadtest room --url http://127.0.0.1:9", "--admin-key"),
+    ("loadtest chat --customers 0", "1 to 5000"),
+    ("loadtest chat --agents many", "expected an integer"),
+    ("loadtest chat --message-interval 0", "0.5 to 600"),
+    ("loadtest chat --customers 5000 --agents 50", "at most 5000 simulated users"),
+    ("loadtest routing --churn-interval -3", "0.2 to 600"),
     # the top level
     ("nosuch", "invalid choice"),
     ("", "required"),

@@ -119,6 +119,7 @@ class _StalledSocket(asyncio.WriteTransport):
         self.stalled = True
         self.pending: list[bytes] = []
         self.sent: list[dict[str, Any]] = []
+        self.writes = 0
         self.closed = False
 
     def write(self, data: bytes) -> None:  # type: ignore[override]
@@ -128,9 +129,14 @@ class _StalledSocket(asyncio.WriteTransport):
 
     def release(self) -> None:
         self.stalled = False
-        for frame in self.pending:
-            header = 4 if frame[1] == 126 else 2
-            self.sent.append(json.loads(frame[header:]))
+        for chunk in self.pending:   # one write may carry several frames
+            while chunk:
+                n, header = chunk[1], 2
+                if n == 126:
+                    n, header = int.from_bytes(chunk[2:4], "big"), 4
+                self.sent.append(json.loads(chunk[header:header + n]))
+                chunk = chunk[header + n:]
+        self.writes += len(self.pending)
         self.pending.clear()
 
     def get_write_buffer_size(self) -> int:
@@ -187,3 +193,36 @@ def test_a_slow_viewer_is_skipped_ahead_and_told_how_many_it_missed() -> None:
     assert len(notice) == 1 and notice[0]["missed"] == 41 - len(seqs)
     assert hub.skipped == notice[0]["missed"] > 0
     assert not stalled.closed  # skipped ahead, never disconnected
+
+
+def test_a_busy_room_goes_out_in_batches_in_order() -> None:
+    from cbcs.server.auth import Principal
+    from cbcs.server.connection import Connection
+    from cbcs.server.rooms import RoomHub
+
+    async def go() -> _StalledSocket:
+        seq = 0
+
+        async def publish(room: str, comment: dict[str, Any]) -> int:
+            nonlocal seq
+            seq += 1
+            hub.deliver(room, seq, comment)
+            return seq
+
+        hub = RoomHub(publish, comment_rate=Rate(1000.0, 1000), flush_s=0.05)
+        viewer = _StalledSocket()
+        viewer.release()
+        conn = Connection(viewer, Principal(Role.CUSTOMER, "v"),  # type: ignore[arg-type]
+                          transport=viewer)
+        conn.start()
+        hub.join("show", conn)
+        for k in range(30):
+            await hub.comment("show", {"role": "customer", "id": "host"}, f"deal {k}")
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.1)
+        await conn.close()
+        return viewer
+
+    viewer = asyncio.run(go())
+    assert [f["seq"] for f in viewer.sent] == list(range(1, 31))   # all of them, in order
+    assert viewer.writes <= 6   # about 150 ms of comments, flushed at most every 50 ms

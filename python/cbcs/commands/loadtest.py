@@ -30,7 +30,10 @@ from cbcs.commands._args import float_range, int_range, output_dir
 from cbcs.errors import ConfigError
 
 SCENARIOS = {
+    "chat": "customers open conversations and talk, agents accept and answer "
+            "(ack and reply round trips, order)",
     "room": "one live-commerce room: viewers read, commenters post (delivery latency, order)",
+    "routing": "agents churning presence while customers ask for people (time to an agent)",
 }
 MAX_USERS = 5000
 MAX_SECONDS = 900
@@ -51,6 +54,15 @@ def register(sub: Any) -> None:
     p.add_argument("--comments-per-s", type=int_range(1, 200), default=20,
                    help="room: comments a second, one commenter per comment a second "
                         "(default 20)")
+    p.add_argument("--customers", type=int_range(1, MAX_USERS), default=None,
+                   help="chat, routing: customers (default 500 for chat, 100 for routing)")
+    p.add_argument("--agents", type=int_range(1, 1000), default=50,
+                   help="chat, routing: agents (default 50)")
+    p.add_argument("--message-interval", type=float_range(0.5, 600), default=10.0,
+                   help="chat: seconds between a customer's messages, on average (default 10)")
+    p.add_argument("--churn-interval", type=float_range(0.2, 600), default=3.0,
+                   help="routing: seconds between an agent's presence changes, on average "
+                        "(default 3)")
     p.add_argument("--time", type=float_range(5, MAX_SECONDS), default=60.0,
                    help="seconds measured after every user has started (default 60)")
     p.add_argument("--spawn-rate", type=float_range(1, 1000), default=200.0,
@@ -100,6 +112,7 @@ def _start_node(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[s
 def run(args: argparse.Namespace) -> int:
     if shutil.which("locust") is None and not _has_locust():
         raise ConfigError("locust is not installed (pip install locust)")
+    users = _users(args)
     work = Path(tempfile.mkdtemp(prefix="cbcs-loadtest-"))
     env = dict(os.environ)
     node: subprocess.Popen[str] | None = None
@@ -115,11 +128,14 @@ def run(args: argparse.Namespace) -> int:
             node, url = _start_node(work / "data", env)
             print(f"cbcs loadtest: started a node at {url} (data in {work / 'data'})",
                   flush=True)
-        users = _users(args)
         env.update({"CBCS_ADMIN_KEY": key, "CBCS_LOADTEST_URL": url,
                     "CBCS_LOADTEST_SUMMARY": str(work / "summary.json"),
                     "CBCS_LOADTEST_VIEWERS": str(args.viewers),
-                    "CBCS_LOADTEST_COMMENTERS": str(args.comments_per_s)})
+                    "CBCS_LOADTEST_COMMENTERS": str(args.comments_per_s),
+                    "CBCS_LOADTEST_CUSTOMERS": str(_customers(args)),
+                    "CBCS_LOADTEST_AGENTS": str(args.agents),
+                    "CBCS_LOADTEST_MESSAGE_INTERVAL": str(args.message_interval),
+                    "CBCS_LOADTEST_CHURN_INTERVAL": str(args.churn_interval)})
         ramp = users / args.spawn_rate
         locustfile = Path(__file__).resolve().parent.parent / "loadtest" / f"{args.scenario}.py"
         prefix = args.out / args.scenario
@@ -164,10 +180,20 @@ def _has_locust() -> bool:
         return False
 
 
+def _customers(args: argparse.Namespace) -> int:
+    if args.customers is not None:
+        return int(args.customers)
+    return 500 if args.scenario == "chat" else 100
+
+
 def _users(args: argparse.Namespace) -> int:
     if args.scenario == "room":
-        return int(args.viewers + args.comments_per_s)
-    raise ConfigError(f"unknown scenario {args.scenario}")
+        users = int(args.viewers + args.comments_per_s)
+    else:
+        users = _customers(args) + int(args.agents)
+    if users > MAX_USERS:
+        raise ConfigError(f"at most {MAX_USERS} simulated users in one run, asked for {users}")
+    return users
 
 
 def _cpu_seconds(proc: subprocess.Popen[str] | None) -> float:
@@ -184,14 +210,14 @@ def _report(prefix: Path, summary: dict[str, Any], *, node_cpu_pct: float | None
             users_cpu_pct: float) -> None:
     with open(f"{prefix}_stats.csv", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["Name"] != "Aggregated"]
-    print(f"\n  {'request':<18} {'count':>9} {'fail':>6} {'p50 ms':>8} {'p95 ms':>8} "
+    print(f"\n  {'request':<44} {'count':>9} {'fail':>6} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p99 ms':>8} {'max ms':>8}")
     for r in rows:
-        print(f"  {r['Type'] + ' ' + r['Name']:<18} {r['Request Count']:>9} "
+        print(f"  {r['Type'] + ' ' + r['Name']:<44} {r['Request Count']:>9} "
               f"{r['Failure Count']:>6} {r['50%']:>8} {r['95%']:>8} {r['99%']:>8} "
               f"{float(r['Max Response Time']):>8.0f}")
     for k, v in sorted(summary.get("counts", {}).items()):
-        print(f"  {k:<18} {v:>9}")
+        print(f"  {k:<44} {v:>9}")
     if node_cpu_pct is not None:
         print(f"  node CPU {node_cpu_pct:.0f} % of one core over the run "
               f"(machine: {os.cpu_count()} cores)")

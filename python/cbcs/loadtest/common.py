@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.request
 from collections import Counter
 from typing import Any
 
@@ -30,6 +31,23 @@ def token(role: str, subject: str, ttl_s: int = 3600) -> str:
     if _authority is None:
         _authority = TokenAuthority(os.environ["CBCS_ADMIN_KEY"])
     return _authority.mint(Role(role), subject, ttl_s, time.time())
+
+
+def admin_call(method: str, path: str, body: Any = None) -> Any:
+    """One REST call with an admin token, for a scenario's set-up (queues, agents)."""
+    request = urllib.request.Request(
+        URL.rstrip("/") + path, method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token('admin', 'loadtest')}",
+                 "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        text = response.read()
+    return json.loads(text) if text else None
+
+
+def bearer(role: str, subject: str) -> dict[str, str]:
+    """The Authorization header of a token minted here."""
+    return {"Authorization": f"Bearer {token(role, subject)}"}
 
 
 def ws_url() -> str:

@@ -45,6 +45,20 @@ class WireSocket:
             raise WireError(f"handshake refused: {status_line.decode(errors='replace')}")
         self.buf = bytearray(rest.partition(b"\r\n\r\n")[2])
         self.closed = False
+        self._frames: Any = None
+
+    def receive(self, timeout: float) -> Any:
+        """The next text frame, decoded, or None when none came within ``timeout`` s."""
+        if timeout <= 0:
+            return None
+        self.sock.settimeout(timeout)
+        if self._frames is None:
+            self._frames = self.frames()
+        try:
+            return json.loads(next(self._frames))
+        except (socket.timeout, TimeoutError):
+            self._frames = None   # a partial frame stays in the buffer for the next call
+            return None
 
     def send_json(self, obj: Any) -> None:
         payload = json.dumps(obj).encode()

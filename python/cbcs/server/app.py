@@ -68,7 +68,8 @@ class Node:
         self.clock: Callable[[], float] = time.time
         self.per_conversation = RateLimiter(limits.messages_per_conversation)
         self.rooms = RoomHub(self._publish_comment, comment_rate=limits.room_comment,
-                             max_length=limits.room_comment_chars)
+                             max_length=limits.room_comment_chars,
+                             flush_s=limits.room_flush_s)
         self.connections: set[ws.Session] = set()
         self.stopping = False
 
@@ -105,6 +106,7 @@ class Node:
             with contextlib.suppress(StoreError, BusError, OSError):
                 await self.dispatch.disconnect(agent_id)
         await self.fanout.stop()
+        self.rooms.close()
         await self.bus.close()
         await self.store.close()
 

@@ -21,6 +21,8 @@ class Limits:
     login_per_ip: Rate = Rate(per_s=2.0, burst=10)
     room_comment: Rate = Rate(per_s=2.0, burst=4)
     room_comment_chars: int = 200
+    #: a busy room's comments go out at most this often, batched (0: each at once)
+    room_flush_s: float = 0.1
     messages_per_conversation: Rate = Rate(per_s=5.0, burst=10)
     call_offers: Rate = Rate(per_s=0.2, burst=3)
 
