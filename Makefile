@@ -1,5 +1,6 @@
 # Two entry points do all the set-up on a fresh machine:
-#   make demo   the main job: speech through an emulated Latin American 3G link
+#   make demo   the main job: speech through an emulated Latin American 3G link, then the
+#               service with a demo seller (Ctrl-C stops it; SERVE=0 skips it)
 #   make test   everything CI runs (C++ tests, sanitizers, fuzzing, Python tests, gates)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -26,9 +27,14 @@ $(VENV)/.installed: pyproject.toml scripts/install-system-deps.sh scripts/requir
 	$(PY) -m pip install -q --no-deps silero-vad==6.2.3  # only its ONNX file; its deps pull torch
 	touch $@
 
+# Then the service with the demo seller loaded; SERVE=0 stops after loading it.
+SERVE ?= 1
+DEMO_DATA ?= out/demo-data
 demo: setup
 	mkdir -p out
 	$(CBCS) netsim --profile latam-3g --input $(AUDIO) --output out/latam-3g.wav --plot out/latam-3g.png
+	$(CBCS) demo-shop --data-dir $(DEMO_DATA)
+	if [ "$(SERVE)" = 1 ]; then exec $(CBCS) serve --data-dir $(DEMO_DATA); fi
 
 test: test-cpp test-sanitize fuzz stubs gates test-python wheel
 

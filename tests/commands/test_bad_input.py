@@ -97,6 +97,10 @@ CASES = [
     # cbcs serve
     ("serve --port 99999", "0 to 65535"),
     ("serve --port http", "expected an integer"),
+    # cbcs demo-shop
+    ("demo-shop --data-dir {text}", "not a folder"),
+    ("demo-shop --data-dir {folder}/d --store nope://x", "expected a sqlite:///FILE"),
+    ("demo-shop --data-dir {folder}/d --store postgresql://u@127.0.0.1:1/db", "cannot open"),
     # cbcs loadtest (argument errors: nothing runs)
     ("loadtest", "required"),
     ("loadtest party", "invalid choice"),

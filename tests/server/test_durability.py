@@ -65,7 +65,11 @@ def test_kill_9_under_chat_load_loses_and_duplicates_nothing(
         await asyncio.gather(*talkers)
         return tokens, logs
 
-    tokens, logs = asyncio.run(before())
+    try:
+        tokens, logs = asyncio.run(before())
+    finally:
+        if node.proc.poll() is None:   # before() failed ahead of the kill: no stray server
+            node.kill()
     assert sum(len(log["acked"]) for log in logs.values()) > CUSTOMERS * 5
     again = ServeProcess(tmp_path / "data", store=store)
 

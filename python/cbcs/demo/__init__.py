@@ -1,0 +1,1 @@
+"""Demo data: a seller to try the service with (``cbcs demo-shop``)."""
