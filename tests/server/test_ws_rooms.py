@@ -4,6 +4,7 @@ rooms fan comments out in one order, rate-limit senders and skip slow viewers ah
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from dataclasses import replace
 from typing import Any
@@ -149,21 +150,26 @@ class _StalledSocket(asyncio.WriteTransport):
         self.closed = True
 
 
+def _hub(flush_s: float = 0.0) -> Any:
+    """A room hub whose bus is itself: each comment numbered and delivered at once."""
+    from cbcs.server.rooms import RoomHub
+    numbers = itertools.count(1)
+
+    async def publish(room: str, comment: dict[str, Any]) -> int:
+        seq = next(numbers)
+        hub.deliver(room, seq, comment)
+        return seq
+
+    hub = RoomHub(publish, comment_rate=Rate(1000.0, 1000), flush_s=flush_s)
+    return hub
+
+
 def test_a_slow_viewer_is_skipped_ahead_and_told_how_many_it_missed() -> None:
     from cbcs.server.auth import Principal
     from cbcs.server.connection import Connection
-    from cbcs.server.rooms import RoomHub
 
-    async def go() -> tuple[_StalledSocket, _StalledSocket, RoomHub]:
-        seq = 0
-
-        async def publish(room: str, comment: dict[str, Any]) -> int:
-            nonlocal seq
-            seq += 1
-            hub.deliver(room, seq, comment)
-            return seq
-
-        hub = RoomHub(publish, comment_rate=Rate(1000.0, 1000))
+    async def go() -> tuple[_StalledSocket, _StalledSocket, Any]:
+        hub = _hub()
         stalled, healthy = _StalledSocket(), _StalledSocket()
         healthy.release()
         conns = []
@@ -198,18 +204,9 @@ def test_a_slow_viewer_is_skipped_ahead_and_told_how_many_it_missed() -> None:
 def test_a_busy_room_goes_out_in_batches_in_order() -> None:
     from cbcs.server.auth import Principal
     from cbcs.server.connection import Connection
-    from cbcs.server.rooms import RoomHub
 
     async def go() -> _StalledSocket:
-        seq = 0
-
-        async def publish(room: str, comment: dict[str, Any]) -> int:
-            nonlocal seq
-            seq += 1
-            hub.deliver(room, seq, comment)
-            return seq
-
-        hub = RoomHub(publish, comment_rate=Rate(1000.0, 1000), flush_s=0.05)
+        hub = _hub(flush_s=0.05)
         viewer = _StalledSocket()
         viewer.release()
         conn = Connection(viewer, Principal(Role.CUSTOMER, "v"),  # type: ignore[arg-type]
