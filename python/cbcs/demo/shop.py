@@ -9,8 +9,10 @@ Times are relative to ``now`` so the orders always look recent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from cbcs.contact import Agent, Article, Customer, Order, OrderStatus, Queue, Step
+from cbcs.contact import (Agent, Article, Customer, Order, OrderItem, OrderStatus, Queue, Step,
+                          WeeklyShift)
 
 DAY = 86400.0
 
@@ -159,7 +161,7 @@ def _queues() -> list[Queue]:
 def build(now: float) -> Shop:
     """The demo seller as of ``now`` (Unix seconds)."""
     agents = [Agent(id, name=name, languages=languages, skills=skills, markets=tuple(markets),
-                    time_zone=zone, shift=shift, capacity={"chat": 4, "voice": 1, "video": 1})
+                    time_zone=zone, shift=WeeklyShift.parse(shift), capacity={"chat": 4, "voice": 1, "video": 1})
               for id, name, zone, languages, skills, markets, shift in _AGENTS]
     articles = [Article(market, lang, slug, title, body, now)
                 for market, lang, slug, title, body in _ARTICLES]
@@ -172,8 +174,10 @@ def build(now: float) -> Shop:
         placed = now - days_ago * DAY - 3600
         delivered = placed + 2 * DAY if status in ("delivered", "returned") else None
         updated = max(placed, (delivered or placed) + (DAY if status == "returned" else 0))
+        lines = tuple(OrderItem(sku, name, qty, Decimal(price))
+                      for sku, name, qty, price in items)
         orders.append(Order(f"{market}-{number}", customer, market, OrderStatus(status),
-                            items, CURRENCIES[market], total, placed_at=placed,
+                            lines, CURRENCIES[market], Decimal(total), placed_at=placed,
                             updated_at=updated, delivered_at=delivered,
                             tracking=f"CL{market}{number}00" if status != "placed"
                             and status != "paid" else None))
