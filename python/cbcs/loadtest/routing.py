@@ -6,6 +6,8 @@ assigned. Each customer, again and again: starts a conversation, asks for a pers
 waits for the assignment (``routing.wait``: from the escalation until the ``assigned``
 frame), then for the close. ``offers_while_away`` counts offers that reached an agent more
 than a second after its ``away`` had been acknowledged: the router should make none.
+``offers_gone`` counts accepts answered 409 because going away had handed the offer back
+(expected under churn, not a failure).
 """
 
 from __future__ import annotations
