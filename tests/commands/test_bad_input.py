@@ -97,6 +97,12 @@ CASES = [
     # cbcs serve
     ("serve --port 99999", "0 to 65535"),
     ("serve --port http", "expected an integer"),
+    # cbcs ai classify
+    ("ai", "required"),
+    ("ai classify --input {missing} --output {folder}/o.jsonl", "no file"),
+    ("ai classify --input {text} --output {folder}/o.jsonl", "line 1 is not JSON"),
+    ("ai classify --input {good} --output {folder}/o.jsonl", "not UTF-8"),
+    ("ai classify --input {text} --output {no_dir}", "no folder"),
     # cbcs demo-shop
     ("demo-shop --data-dir {text}", "not a folder"),
     ("demo-shop --data-dir {folder}/d --store nope://x", "expected a sqlite:///FILE"),

@@ -1,0 +1,75 @@
+"""When the AI tier hands a customer to a person, and why.
+
+Plain rules over what the classifiers found and what the text says: an explicit request
+for a person; a threat (a chargeback, a lawyer, a bad review, a consumer-protection
+agency of one of the markets); anger; a refund or return the customer says was already
+refused or ignored; damage to an expensive item. Lexicons cover the eight market
+languages; they are deliberately short and checked on the evaluation set.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+def _fold(text: str) -> str:
+    """Lower case without diacritics (customers often drop them), for matching."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "d")
+
+
+def _terms(*words: str) -> re.Pattern[str]:
+    # Latin-script words match whole; Thai and Chinese have no spaces, so as substrings.
+    parts = [re.escape(_fold(w)) if not w.isascii() and not any(c.isalpha() and c.isascii()
+                                                                 for c in w)
+             else rf"\b{re.escape(_fold(w))}\b" for w in words]
+    return re.compile("|".join(parts))
+
+
+THREATS = _terms(
+    "chargeback", "contracargo", "charge back", "dispute the charge", "lawyer", "attorney",
+    "sue", "court", "abogado", "demanda", "demandar", "advogado", "processar", "processo",
+    "pengacara", "menuntut", "gugat", "luat su", "kien", "abugado", "idedemanda", "kaso",
+    "ทนาย", "ฟ้อง", "律师", "起诉", "bad review", "1 star", "one star", "una estrella",
+    "avaliacao negativa", "reclame aqui", "ulasan buruk", "bintang 1", "รีวิวแย่",
+    "danh gia 1 sao", "差评", "procon", "profeco", "dti", "ylki", "bpkn", "สคบ", "消协",
+    "消费者协会", "12315", "bao ve nguoi tieu dung", "consumer protection")
+REPEATED = _terms(
+    "again", "third time", "second time", "three times", "twice", "still no", "still not",
+    "nobody answered", "no one replied", "ignored", "de nuevo", "otra vez", "tres veces",
+    "todavia no", "nadie", "de novo", "outra vez", "tres vezes", "ainda nao", "ninguem",
+    "lagi", "berkali-kali", "masih belum", "tidak ada yang", "อีกแล้ว", "ยังไม่", "หลายครั้ง",
+    "lan thu", "van chua", "nhieu lan", "khong ai", "ulit", "hanggang ngayon", "wala pa rin",
+    "ilang beses", "第三次", "又", "还没", "多次", "没人")
+EXPENSIVE = _terms(
+    "sofa", "couch", "bed", "bed frame", "mattress", "wardrobe", "dining table", "sillon",
+    "cama", "colchon", "ropero", "comedor", "sofa-cama", "guarda-roupa", "kasur", "ranjang",
+    "lemari", "โซฟา", "เตียง", "ตู้", "giuong", "tu quan ao", "kama", "aparador", "沙发",
+    "床", "衣柜", "餐桌")
+DISPUTE_INTENTS = ("refund_status", "return_request", "cancel_order", "wrong_item",
+                   "damaged_item")
+
+
+@dataclass(frozen=True)
+class Decision:
+    escalate: bool
+    reason: str = ""
+
+
+def decide(text: str, intent: str, sentiment: str) -> Decision:
+    """Whether to hand this turn to a person, and the reason an agent reads."""
+    folded = _fold(text)
+    if intent == "speak_to_human":
+        return Decision(True, "asks for a human")
+    threat = THREATS.search(folded)
+    if threat:
+        return Decision(True, f"threatens: {threat.group(0).strip()}")
+    if intent in DISPUTE_INTENTS and REPEATED.search(folded):
+        return Decision(True, f"{intent.replace('_', ' ')} refused or ignored before")
+    if intent == "damaged_item" and EXPENSIVE.search(folded):
+        return Decision(True, "high-value damage")
+    if sentiment == "negative" and intent == "complaint":
+        return Decision(True, "angry")
+    return Decision(False)
