@@ -25,6 +25,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cbcs.commands.serve import _without_password
     from cbcs.demo.shop import build
     from cbcs.errors import ConfigError
     from cbcs.routing.workflow import Workflow
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     asyncio.run(load())
     data = args.data_dir
-    print(f"cbcs demo-shop: Casa Lumen loaded into {url.rsplit('@', 1)[-1]}")
+    print(f"cbcs demo-shop: Casa Lumen loaded into {_without_password(url)}")
     print(f"  {len(shop.agents)} agents in {len(shop.time_zones)} time zones, "
           f"{len(shop.languages)} languages ({', '.join(sorted(shop.languages))})")
     print(f"  {len(shop.queues)} queues ({', '.join(q.name for q in shop.queues)})")

@@ -17,8 +17,8 @@ from typing import Any
 
 from locust import FastHttpUser, between, constant, events, task
 
-from cbcs.loadtest.common import (admin_call, bearer, counts, fire, param, token,
-                                  write_summary, ws_url)
+from cbcs.loadtest.common import (admin_call, bearer, counts, fire, param, put_agent,
+                                  token, write_summary, ws_url)
 from cbcs.loadtest.wire import WireError, WireSocket
 
 CUSTOMERS = int(param("customers", 500))
@@ -141,9 +141,7 @@ class ChatAgent(FastHttpUser):
         self.headers = bearer("agent", self.id)
         self.order = _Ordered(self.environment)
         capacity = -(-CUSTOMERS // max(AGENTS, 1)) + 2
-        admin_call("PUT", f"/api/v1/agents/{self.id}", {
-            "name": self.id, "languages": {LANGUAGE: 5}, "markets": [MARKET],
-            "capacity": {"chat": min(capacity, 100)}})
+        put_agent(self.id, LANGUAGE, MARKET, min(capacity, 100))
         self.ws = WireSocket(ws_url(), token("agent", self.id))
         self.client.post(f"/api/v1/agents/{self.id}/status",
                          name="/api/v1/agents/{id}/status", json={"status": "available"},

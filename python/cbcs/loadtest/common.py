@@ -45,6 +45,13 @@ def admin_call(method: str, path: str, body: Any = None) -> Any:
     return json.loads(text) if text else None
 
 
+def put_agent(agent_id: str, language: str, market: str, chat_capacity: int) -> None:
+    """Create (or replace) a simulated agent's profile."""
+    admin_call("PUT", f"/api/v1/agents/{agent_id}", {
+        "name": agent_id, "languages": {language: 5}, "markets": [market],
+        "capacity": {"chat": chat_capacity}})
+
+
 def bearer(role: str, subject: str) -> dict[str, str]:
     """The Authorization header of a token minted here."""
     return {"Authorization": f"Bearer {token(role, subject)}"}

@@ -20,8 +20,8 @@ from typing import Any
 
 from locust import FastHttpUser, between, constant, events, task
 
-from cbcs.loadtest.common import (admin_call, bearer, counts, fire, param, token,
-                                  write_summary, ws_url)
+from cbcs.loadtest.common import (admin_call, bearer, counts, fire, param, put_agent,
+                                  token, write_summary, ws_url)
 from cbcs.loadtest.wire import WireError, WireSocket
 
 CUSTOMERS = int(param("customers", 100))
@@ -93,9 +93,7 @@ class ChurningAgent(FastHttpUser):
     def on_start(self) -> None:
         self.id = f"agent-{next(_numbers)}"
         self.headers = bearer("agent", self.id)
-        admin_call("PUT", f"/api/v1/agents/{self.id}", {
-            "name": self.id, "languages": {LANGUAGE: 5}, "markets": [MARKET],
-            "capacity": {"chat": 2}})
+        put_agent(self.id, LANGUAGE, MARKET, 2)
         self.ws = WireSocket(ws_url(), token("agent", self.id))
         self.away_since: float | None = None
         self._status("available")
