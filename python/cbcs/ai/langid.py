@@ -5,10 +5,16 @@ Tagalog is not mistaken for Cebuano or Malay for Indonesian) and answers BCP 47 
 the rest of cbcs uses them (``pt-BR``, ``tl``, ``zh``). Thai and Chinese are told by their
 script. A text too short to tell ("ok", "1001", an emoji) keeps the language the
 conversation already has (``hint``).
+
+Chat in Vietnamese is often typed without its tone marks ("don hang cua toi dau roi"),
+and colloquial Indonesian and Taglish are short and full of loanwords; lingua is unsure
+of such texts (confidence below 0.6). There a count of each language's commonest
+function words, written without diacritics, decides when it clearly points one way.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -52,6 +58,40 @@ def _script(text: str) -> str | None:
     return None
 
 
+# Common function words and particles, folded (lower case, no diacritics), of the
+# Latin-script languages lingua confuses on short, unaccented chat.
+_FUNCTION_WORDS = {
+    "vi": set("khong cua toi minh ban roi chua duoc hang don giao shop oi nhe nha vay sao "
+              "lam mat bao lau tien hoan cam on co ma voi thi la cho den nay nao gi the di ve "
+              "da dang se bi qua lai xin mua tra doi nhung cai mot ngay khi neu duoc nhan "
+              "hoi gui chi anh em ad dc ko".split()),
+    "tl": set("ang ng mga po naman ba ko ako ikaw yung sa na pa lang hindi wala may meron "
+              "pwede paano bakit kasi talaga salamat kayo nyo namin ito iyan dito ulit din "
+              "rin nasaan kailan ano sino pero kung para niyo ninyo ka si nang opo".split()),
+    "id": set("saya aku yang dan di ke dari ini itu tidak ga gak nggak bisa sudah udah belum "
+              "kak min gan dong sih ya apa kapan berapa pesanan barang mau tolong kok aja "
+              "nya pake pakai atau bayar lagi sama kalau kalo gimana bagaimana kenapa "
+              "sampai sampe kirim dikirim terima kasih makasih".split()),
+}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
+
+
+def _function_word_vote(text: str) -> str | None:
+    """The language whose function words ``text`` uses most, if clearly ahead."""
+    words = _WORD.findall(_fold(text))
+    counts = sorted(((sum(w in vocab for w in words), lang)
+                     for lang, vocab in _FUNCTION_WORDS.items()), reverse=True)
+    (best, lang), (second, _) = counts[0], counts[1]
+    if best >= 2 and best >= 2 * second + 1:
+        return lang
+    return None
+
+
 class LinguaLanguageId:
     """lingua over :data:`LANGUAGES`; ``min_confidence`` below which the hint wins."""
 
@@ -81,6 +121,10 @@ class LinguaLanguageId:
         if not values:
             return fallback
         best = values[0]
+        if best.value < 0.6:
+            vote = _function_word_vote(text)
+            if vote is not None:
+                return Detection(vote, 0.6)
         if hint is not None and best.value < self.min_confidence:
             return fallback
         return Detection(self._tags[best.language], float(best.value))

@@ -22,12 +22,12 @@ from importlib import resources
 import numpy as np
 
 from cbcs.ai.embeddings import Embeddings
+from cbcs.contact.example import INTENTS, SENTIMENTS
 from cbcs.errors import ConfigError
 
-INTENTS = ("order_status", "shipping_time", "return_request", "refund_status",
-           "cancel_order", "payment_methods", "change_address", "damaged_item", "wrong_item",
-           "product_question", "coupon_discount", "account_login", "speak_to_human",
-           "complaint", "thanks_goodbye")
+__all__ = ["INTENTS", "SENTIMENTS", "Example", "Label", "NearestExamples", "load_examples",
+           "intent_classifier", "sentiment_classifier"]
+
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,6 @@ def intent_classifier(embeddings: Embeddings) -> NearestExamples:
     """Intents over :data:`INTENTS`, from the shipped seed examples."""
     return NearestExamples(embeddings, INTENTS, load_examples("intent_seed.jsonl", "intent"))
 
-
-SENTIMENTS = ("negative", "neutral", "positive")
 
 
 def sentiment_classifier(embeddings: Embeddings) -> NearestExamples:

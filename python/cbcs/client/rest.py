@@ -114,6 +114,11 @@ class Client:
         return dict(await self.request(
             "POST", f"/api/v1/conversations/{conversation_id}/escalate", {"reason": reason}))
 
+    async def correct_intent(self, conversation_id: str, intent: str) -> dict[str, Any]:
+        """A person's intent for the conversation (the AI tier learns from it)."""
+        return dict(await self.request(
+            "POST", f"/api/v1/conversations/{conversation_id}/intent", {"intent": intent}))
+
     async def accept(self, reservation_id: str) -> dict[str, Any]:
         return dict(await self.request("POST", f"/api/v1/reservations/{reservation_id}/accept"))
 

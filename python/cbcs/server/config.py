@@ -40,3 +40,8 @@ class ServerConfig:
     node_id: str | None = None
     #: serve /metrics to anyone (True) or only to supervisors and admins
     public_metrics: bool = True
+    #: the AI first tier: "offline" (cbcs[ai] models on this node) or "off" (conversations
+    #: wait in the bot state until someone escalates them)
+    ai: str = "off"
+    #: the language of handoff summaries until a person is assigned
+    ai_agent_language: str = "en"

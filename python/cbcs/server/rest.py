@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from cbcs.contact import Agent, Article, Conversation, Queue, Step, Ticket, TicketPriority
+from cbcs.contact.example import INTENTS
 from cbcs.server import schemas
 from cbcs.server.api import ApiError, Request, RouteTable, forbidden
 from cbcs.server.auth import Principal, Role
@@ -124,6 +125,21 @@ def table() -> RouteTable:
         return _conversation_answer(await req.node.centre.escalate(conversation,
                                                                    req.body.reason))
 
+    @t.route("POST", "/api/v1/conversations/{id}/intent", "correct the conversation's "
+             "intent; the customer's first message (redacted) becomes a labelled example "
+             "the AI tier learns from", roles={Role.AGENT, *STAFF},
+             body=schemas.IntentCorrection, answer=schemas.ConversationAnswer,
+             tag="conversations")
+    async def correct_intent(req: Request) -> schemas.ConversationAnswer:
+        conversation = await _visible(req)
+        if req.who.role is Role.AGENT and conversation.agent_id != req.who.subject:
+            raise forbidden("only the assigned agent may correct this conversation")
+        intent = req.body.intent
+        if intent not in INTENTS:
+            raise ApiError(422, "invalid", f"intent: expected one of {', '.join(INTENTS)}, "
+                                           f"got {intent!r}")
+        return _conversation_answer(await req.node.correct_intent(conversation, intent))
+
     @t.route("POST", "/api/v1/conversations/{id}/close", "end; wrap-up starts",
              roles={Role.AGENT, *STAFF}, body=schemas.Close, answer=schemas.ConversationAnswer,
              tag="conversations")
@@ -131,7 +147,7 @@ def table() -> RouteTable:
         conversation = await _visible(req)
         if req.who.role is Role.AGENT and conversation.agent_id != req.who.subject:
             raise forbidden("only the assigned agent may close this conversation")
-        return _conversation_answer(await req.node.centre.close(
+        return _conversation_answer(await req.node.close_conversation(
             conversation, req.who.subject, req.body.resolution))
 
     # --- offers -------------------------------------------------------------------------

@@ -58,6 +58,10 @@ class Escalate(Strict):
     reason: Short
 
 
+class IntentCorrection(Strict):
+    intent: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
 class Close(Strict):
     resolution: Short
 

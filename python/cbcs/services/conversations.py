@@ -121,15 +121,17 @@ class ContactCentre:
         return await self.post(conversation, role, subject, client_id, text)
 
     async def post(self, conversation: Conversation, role: str, author_id: str,
-                   client_id: str | None, text: str) -> Posted:
+                   client_id: str | None, text: str, lang: str | None = None) -> Posted:
         """Store a message (card, phone and e-mail numbers redacted) with the next sequence
         number, then publish it; the caller acknowledges only after this returns."""
-        author = {"customer": AuthorRole.CUSTOMER, "agent": AuthorRole.AGENT}.get(
-            role, AuthorRole.SYSTEM)
+        author = {"customer": AuthorRole.CUSTOMER, "agent": AuthorRole.AGENT,
+                  "ai": AuthorRole.AI}.get(role, AuthorRole.SYSTEM)
         clean = redact(text).text
+        if lang is None and author is AuthorRole.CUSTOMER:
+            lang = conversation.language
         message, created = await self.store.append_message(Message(
             conversation_id=conversation.id, author_role=author, author_id=author_id,
-            text=clean, lang=conversation.language if author is AuthorRole.CUSTOMER else None,
+            text=clean, lang=lang,
             client_id=client_id, created_at=self.clock()))
         if created:
             await self.publish(conversation.id, message_event(message))

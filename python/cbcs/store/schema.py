@@ -156,3 +156,26 @@ orders = Table(
     Column("delivered_at", Float),
     Column("synced_at", Float, nullable=False),     # when the store last heard of it
 )
+
+# What the AI tier remembers of each customer across turns and channels (cbcs.ai.Memory).
+ai_memory = Table(
+    "ai_memory", metadata,
+    Column("customer_id", String(128), primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Examples labelled by people at work (an intent an agent corrected, a resolved
+# conversation), redacted, per market and language; the AI tier's classifiers learn from them.
+examples = Table(
+    "examples", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),       # intent | sentiment
+    Column("market", String(2), nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("label", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("source", String(64), nullable=False),     # correction | resolved
+    Column("created_at", Float, nullable=False),
+    Index("ix_examples_kind_market_language", "kind", "market", "language"),
+)

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from cbcs.contact.agent import CALLS, CHANNELS, Agent, AgentLive, Presence
 from cbcs.contact.conversation import Conversation, ConversationState
 from cbcs.contact.customer import Customer
+from cbcs.contact.example import LabelledExample
 from cbcs.contact.knowledge import Article
 from cbcs.contact.message import Message
 from cbcs.contact.order import Order, OrderItem, OrderStatus
@@ -728,6 +729,40 @@ class SqlStore:
         query = sa.select(s.orders).where(o.customer_id == customer_id).order_by(
             o.placed_at.desc(), o.id)
         return [self._order(r) for r in _all(conn, query)]
+
+    # --- the AI tier's memory and the examples people labelled ------------------------
+    @_write
+    def put_memory(self, conn: sa.Connection, customer_id: str, data: dict[str, Any],
+                   now: float) -> None:
+        """What the AI tier remembers of ``customer_id`` (replaces what was there)."""
+        _upsert(conn, s.ai_memory, {"customer_id": customer_id},
+                {"data": data, "updated_at": now})
+
+    @_read
+    def get_memory(self, conn: sa.Connection, customer_id: str) -> dict[str, Any] | None:
+        row = _one(conn, sa.select(s.ai_memory).where(
+            s.ai_memory.c.customer_id == customer_id))
+        return dict(row.data) if row is not None else None
+
+    @_write
+    def add_example(self, conn: sa.Connection, example: LabelledExample) -> None:
+        conn.execute(s.examples.insert().values(
+            kind=example.kind, market=example.market, language=example.language,
+            label=example.label, text=example.text, source=example.source,
+            created_at=example.created_at))
+
+    @_read
+    def list_examples(self, conn: sa.Connection, kind: str, market: str | None = None,
+                      language: str | None = None) -> list[LabelledExample]:
+        """Labelled examples of ``kind``, oldest first (of one market and language if given)."""
+        e = s.examples.c
+        query = sa.select(s.examples).where(e.kind == kind).order_by(e.id)
+        if market is not None:
+            query = query.where(e.market == market)
+        if language is not None:
+            query = query.where(e.language == language)
+        return [LabelledExample(r.kind, r.market, r.language, r.label, r.text, r.source,
+                                r.created_at) for r in _all(conn, query)]
 
 
 class _Checkpointer:

@@ -1,0 +1,99 @@
+"""The AI tier answers first, in the service, on the offline models: from the customer's
+orders and their market's articles, with memory across conversations; it hands a
+threatening customer to a person with an urgent ticket; and it learns the intents people
+correct (stored redacted, per market and language)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+from cbcs.client import Client
+from cbcs.server.config import ServerConfig
+from cbcs.store import default_url, open_store
+
+
+async def _reply(client: Client, conversation: str, after: int, timeout: float = 60.0
+                 ) -> dict[str, Any]:
+    """The AI's first message after ``after``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for m in await client.messages(conversation, after):
+            if m["author"]["role"] == "ai":
+                return dict(m)
+        await asyncio.sleep(0.1)
+    raise AssertionError("the AI did not answer")
+
+
+def test_the_ai_answers_from_the_sources_remembers_hands_over_and_learns(
+        config: ServerConfig, serve: Any) -> None:
+    loaded = subprocess.run([sys.executable, "-m", "cbcs.cli", "demo-shop", "--data-dir",
+                             str(config.data_dir)], capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr
+    config = replace(config, ai="offline")
+
+    async def go() -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        async with serve(config) as (url, node):
+            key = node.auth._admin_key.decode()
+            async with Client(url, key) as admin:
+                angelica = await admin.mint_token("customer", "cust-ph-1")
+                fernanda = await admin.mint_token("customer", "cust-mx-1")
+                async with Client(url, angelica) as c:
+                    chat = await c.start_conversation()
+                    posted = await c.post_message(chat["id"], "hi where is my order 1001?")
+                    seen["status"] = await _reply(c, chat["id"], posted["seq"])
+                    seen["chat"] = await c.conversation(chat["id"])
+                    # a new conversation on another channel: the order is remembered
+                    call = await c.start_conversation("voice")
+                    posted = await c.post_message(call["id"], "can I return it?")
+                    seen["return"] = await _reply(c, call["id"], posted["seq"])
+                    seen["call"] = await c.conversation(call["id"])
+                    if seen["call"]["ticket_id"]:
+                        seen["return_ticket"] = await c.ticket(seen["call"]["ticket_id"])
+                async with Client(url, fernanda) as c:
+                    conv = await c.start_conversation()
+                    posted = await c.post_message(
+                        conv["id"], "ya pedí el reembolso tres veces y nadie me responde, "
+                                    "voy a poner una queja en PROFECO. mi cel 55 1234 5678")
+                    seen["threat"] = await _reply(c, conv["id"], posted["seq"])
+                    for _ in range(100):
+                        seen["escalated"] = await c.conversation(conv["id"])
+                        if seen["escalated"]["state"] != "bot":
+                            break
+                        await asyncio.sleep(0.05)
+                    seen["urgent"] = await c.ticket(seen["escalated"]["ticket_id"])
+                seen["corrected"] = await admin.correct_intent(conv["id"], "refund_status")
+            assert node.first_tier is not None
+            agent = await node.first_tier.agent()
+            seen["learnt"] = len(agent.intents.examples)  # type: ignore[attr-defined]
+        store = await open_store(default_url(config.data_dir))
+        try:
+            seen["examples"] = await store.list_examples("intent", "MX", "es")
+        finally:
+            await store.close()
+        return seen
+
+    seen = asyncio.run(go())
+    status = seen["status"]["text"]
+    assert "PH-1001" in status and "on its way" in status and "CLPH100100" in status
+    assert seen["chat"]["intent"] == "order_status" and seen["chat"]["state"] == "bot"
+    # the voice conversation knew the order from the chat, and quoted the PH return policy
+    assert "30 days" in seen["return"]["text"]
+    assert seen["return_ticket"]["order_ref"] == "PH-1001"
+    assert seen["return_ticket"]["category"] == "return"
+    # the threat: a Spanish handoff, queued in Mexico's Spanish queue, urgent ticket
+    assert seen["escalated"]["state"] in ("queued", "offered", "assigned")
+    assert seen["escalated"]["queue"] == "MX-es"
+    assert "compañero" in seen["threat"]["text"]
+    assert seen["urgent"]["priority"] == "urgent" and "profeco" in seen["urgent"]["summary"]
+    assert "5678" not in seen["urgent"]["summary"]     # the phone number was redacted
+    # the correction: stored redacted for MX/es, and the classifier has one more example
+    assert seen["corrected"]["intent"] == "refund_status"
+    [example] = seen["examples"]
+    assert example.label == "refund_status" and "5678" not in example.text
+    assert example.source == "correction"
