@@ -11,6 +11,7 @@ packages=(
   chromium               # end-to-end WebRTC calls (tests/e2e, cbcs bench e2e)
   libopus-dev libsrtp2-dev pkg-config  # Opus and SRTP, linked into the core (call audio)
   postgresql redis-server  # the store and bus of several nodes; tests run both on loopback
+  espeak-ng              # the voice loop's voices for es, pt-BR, id, vi, th (cbcs.ai.tts)
 )
 
 missing=()
