@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cbcs.ai.asr import WHISPER_BASE, WhisperFiles, WhisperTranscriber
+from cbcs.ai.asr import WHISPER_BASE, WHISPER_TINY_EN, WhisperFiles, WhisperTranscriber
 from cbcs.ai.models import ModelError, ModelFile, locate
 from cbcs.ai.tts import (JOE_MEDIUM, EspeakSynthesizer, GreetingCache, PiperSynthesizer,
                          VoiceRouter, speech_pieces)
@@ -36,8 +36,15 @@ def piper() -> PiperSynthesizer:
     return PiperSynthesizer()
 
 
-def test_whisper_transcribes_english(whisper: WhisperTranscriber) -> None:
-    found = whisper.transcribe(clip("en_librispeech_quilter_leopard"), "en")
+@pytest.fixture(scope="module")
+def tiny_en() -> WhisperTranscriber:
+    return WhisperTranscriber(WHISPER_TINY_EN)
+
+
+@pytest.mark.parametrize("model", ["whisper", "tiny_en"])
+def test_whisper_transcribes_english(model: str, request: pytest.FixtureRequest) -> None:
+    asr: WhisperTranscriber = request.getfixturevalue(model)
+    found = asr.transcribe(clip("en_librispeech_quilter_leopard"), "en")
     text = found.text.lower()
     assert "quilter" in text or "middle classes" in text
     assert found.final and found.language == "en"

