@@ -89,6 +89,10 @@ def test_espeak_speaks_the_other_markets_and_says_which_it_cannot() -> None:
     ("Sure, I can help. Your order left.", ["Sure, I can help.", "Your order left."]),
     ("Thanks for waiting, I found it. Bye!", ["Thanks for waiting,", "I found it.", "Bye!"]),
     ("你好，我可以帮你。明天到。", ["你好，我可以帮你。", "明天到。"]),
+    ("Your order left our warehouse yesterday and should arrive on Thursday.",
+     ["Your order left our warehouse yesterday", "and should arrive on Thursday."]),
+    ("Su pedido salió ayer de nuestro almacén y debería llegar el jueves.",
+     ["Su pedido salió ayer de nuestro almacén", "y debería llegar el jueves."]),
     ("", []),
 ])
 def test_where_a_reply_is_cut_for_streaming(text: str, pieces: list[str]) -> None:

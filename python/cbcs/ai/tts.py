@@ -61,16 +61,29 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 _CLAUSE_END = re.compile(r"(?<=[,;:，；：])\s+")
 
 
+#: words before which a long first sentence may be cut (a phrase boundary in speech)
+_JOINS = frozenset("and but because so which y pero porque e mas que dan tapi karena và "
+                   "nhưng vì".split())
+_LONG_SENTENCE = 10
+
+
 def speech_pieces(text: str, *, first_clause_words: int = 3) -> list[str]:
     """``text`` cut where it may be synthesised separately: sentences, and the first clause
     of the first sentence on its own when it has at least ``first_clause_words`` words
-    (so the first audio comes sooner)."""
+    (so the first audio comes sooner). A first sentence of 10 words or more without such
+    a clause is cut before its first conjunction ("and", "pero", "tapi"...) that follows
+    at least four words."""
     sentences = [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
     if not sentences:
         return []
     clauses = _CLAUSE_END.split(sentences[0], maxsplit=1)
     if len(clauses) == 2 and len(clauses[0].split()) >= first_clause_words:
         return [clauses[0], clauses[1], *sentences[1:]]
+    words = sentences[0].split()
+    if len(words) >= _LONG_SENTENCE:
+        for i in range(4, len(words) - 3):
+            if words[i].lower() in _JOINS:
+                return [" ".join(words[:i]), " ".join(words[i:]), *sentences[1:]]
     return sentences
 
 
