@@ -1,4 +1,4 @@
-// Python bindings for cpp/dsp: Denoiser, Vad, Agc and Resampler over numpy arrays.
+// Python bindings for cpp/dsp: Denoiser, Vad, Agc, Resampler and ProsodyTracker over numpy arrays.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -9,6 +9,7 @@
 
 #include "cbcs/dsp/Agc.hpp"
 #include "cbcs/dsp/Denoiser.hpp"
+#include "cbcs/dsp/Prosody.hpp"
 #include "cbcs/dsp/Vad.hpp"
 #include "cbcs/dsp/Resampler.hpp"
 #include "register.hpp"
@@ -20,6 +21,7 @@ namespace {
 
 constexpr int kNpyFloat32 = py::detail::npy_api::NPY_FLOAT_;
 constexpr int kNpyInt16 = py::detail::npy_api::NPY_SHORT_;
+constexpr int kNpyUint8 = py::detail::npy_api::NPY_UBYTE_;
 
 std::string Describe(const py::array& a) {
   std::string s = py::str(a.dtype()).cast<std::string>() + "[";
@@ -261,6 +263,102 @@ void RegisterAgc(py::module_& m) {
       .def("reset", &dsp::Agc::Reset);
 }
 
+// A writeable contiguous 1-D array of `frames` values of one dtype, or (optional) empty.
+void CheckFrameArray(const py::array& a, int num, const char* dtype, std::size_t frames, const char* what,
+                     bool writeable, bool optional = false) {
+  const bool empty_ok = optional && a.ndim() == 1 && a.shape(0) == 0;
+  const bool ok = a.dtype().num() == num && a.ndim() == 1 && (a.flags() & py::array::c_style) &&
+                  (!writeable || a.writeable()) &&
+                  (static_cast<std::size_t>(a.shape(0)) == frames || empty_ok);
+  if (!ok) {
+    RaiseFrameError(std::string(what) + ": expected " + (writeable ? "a writeable contiguous " : "contiguous ") +
+                    dtype + "[" + std::to_string(frames) + "]" + (optional ? " or " + std::string(dtype) + "[0]" : "") +
+                    ", got " + Describe(a));
+  }
+}
+
+void RegisterProsody(py::module_& m) {
+  using dsp::ProsodyTracker;
+  using dsp::ProsodyTurn;
+  py::class_<ProsodyTurn>(m, "ProsodyTurn", "One turn's prosody against the caller's baseline (see cbcs.media.ProsodyTurn).")
+      .def_property_readonly("status", [](const ProsodyTurn& t) { return static_cast<int>(t.status); })
+      .def_readonly("speech_seconds", &ProsodyTurn::speech_seconds)
+      .def_readonly("voiced_seconds", &ProsodyTurn::voiced_seconds)
+      .def_readonly("median_f0_hz", &ProsodyTurn::median_f0_hz)
+      .def_readonly("f0_spread_semitones", &ProsodyTurn::f0_spread_semitones)
+      .def_readonly("energy_dbfs", &ProsodyTurn::energy_dbfs)
+      .def_readonly("rate_per_second", &ProsodyTurn::rate_per_second)
+      .def_readonly("pitch_semitones", &ProsodyTurn::pitch_semitones)
+      .def_readonly("spread_semitones", &ProsodyTurn::spread_semitones)
+      .def_readonly("energy_db", &ProsodyTurn::energy_db)
+      .def_readonly("rate_ratio", &ProsodyTurn::rate_ratio)
+      .def_readonly("arousal", &ProsodyTurn::arousal)
+      .def_readonly("baseline_voiced_seconds", &ProsodyTurn::baseline_voiced_seconds)
+      .def_readonly("baseline_complete", &ProsodyTurn::baseline_complete)
+      .def_readonly("truncated", &ProsodyTurn::truncated);
+  py::class_<ProsodyTracker>(m, "ProsodyTracker",
+                             "Pitch, level and speaking rate per frame, turns against a baseline (see cbcs.media.Prosody).")
+      .def(py::init([](int sample_rate, int frame_ms, float min_f0_hz, float max_f0_hz, float baseline_seconds,
+                       float max_turn_seconds, bool allow_simd) {
+             return new ProsodyTracker(dsp::ProsodyConfig{sample_rate, frame_ms, min_f0_hz, max_f0_hz,
+                                                          baseline_seconds, max_turn_seconds, allow_simd});
+           }),
+           py::arg("sample_rate") = 16000, py::arg("frame_ms") = 10, py::arg("min_f0_hz") = 60.0f,
+           py::arg("max_f0_hz") = 400.0f, py::arg("baseline_seconds") = 8.0f, py::arg("max_turn_seconds") = 60.0f,
+           py::arg("allow_simd") = true)
+      .def_property_readonly("frame_samples", &ProsodyTracker::FrameSamples)
+      .def_property_readonly("baseline_voiced_seconds", &ProsodyTracker::BaselineVoicedSeconds)
+      .def_property_readonly("baseline_complete", &ProsodyTracker::BaselineComplete)
+      .def_property_readonly("kernel", &ProsodyTracker::KernelName)
+      .def(
+          "process",
+          [](ProsodyTracker& self, const py::array& frame, float speech_probability) {
+            const int kind = CheckAudio(frame, "frame", static_cast<py::ssize_t>(self.FrameSamples()));
+            const std::size_t n = self.FrameSamples();
+            const dsp::ProsodyFrame r =
+                kind == kNpyFloat32
+                    ? self.Process(std::span(static_cast<const float*>(frame.data()), n), speech_probability)
+                    : self.Process(std::span(static_cast<const int16_t*>(frame.data()), n), speech_probability);
+            return py::make_tuple(static_cast<int>(r.status), r.f0_hz, r.energy_dbfs, r.periodicity);
+          },
+          py::arg("frame"), py::arg("speech_probability") = -1.0f,
+          "One frame: (status, f0_hz, energy_dbfs, periodicity); speech_probability < 0 uses the energy gate.")
+      .def(
+          "process_buffer",
+          [](ProsodyTracker& self, const py::array& samples, const py::array& probabilities, py::array& statuses,
+             py::array& f0, py::array& energy) {
+            const int kind = CheckAudio(samples, "samples", 0);
+            const std::size_t hop = self.FrameSamples();
+            const std::size_t frames = static_cast<std::size_t>(samples.shape(0)) / hop;
+            CheckFrameArray(probabilities, kNpyFloat32, "float32", frames, "probabilities", false, true);
+            CheckFrameArray(statuses, kNpyUint8, "uint8", frames, "statuses", true);
+            CheckFrameArray(f0, kNpyFloat32, "float32", frames, "f0", true);
+            CheckFrameArray(energy, kNpyFloat32, "float32", frames, "energy", true);
+            const float* prob = probabilities.shape(0) == 0 ? nullptr : static_cast<const float*>(probabilities.data());
+            auto* status_out = static_cast<std::uint8_t*>(statuses.mutable_data());
+            auto* f0_out = static_cast<float*>(f0.mutable_data());
+            auto* energy_out = static_cast<float*>(energy.mutable_data());
+            const void* src = samples.data();
+            py::gil_scoped_release release;
+            for (std::size_t f = 0; f < frames; ++f) {
+              const float p = prob ? prob[f] : -1.0f;
+              const dsp::ProsodyFrame r =
+                  kind == kNpyFloat32 ? self.Process(std::span(static_cast<const float*>(src) + f * hop, hop), p)
+                                      : self.Process(std::span(static_cast<const int16_t*>(src) + f * hop, hop), p);
+              status_out[f] = static_cast<std::uint8_t>(r.status);
+              f0_out[f] = r.f0_hz;
+              energy_out[f] = r.energy_dbfs;
+            }
+          },
+          py::arg("samples"), py::arg("probabilities"), py::arg("statuses"), py::arg("f0"), py::arg("energy"),
+          "Every whole frame of samples (GIL released): status, F0 and level per frame into the arrays; "
+          "probabilities float32[0] uses the energy gate.")
+      .def("end_turn", &ProsodyTracker::EndTurn, "The turn since the last end_turn; starts the next one.")
+      .def_static("arousal", &ProsodyTracker::Arousal, py::arg("pitch_semitones"), py::arg("energy_db"),
+                  py::arg("rate_ratio"), py::arg("spread_semitones"), "The arousal score end_turn reports.")
+      .def("reset", &ProsodyTracker::Reset, "Forget everything, the baseline included (a new caller).");
+}
+
 }  // namespace
 
 void register_dsp(py::module_& m) {
@@ -268,6 +366,7 @@ void register_dsp(py::module_& m) {
   RegisterResampler(m);
   RegisterVad(m);
   RegisterAgc(m);
+  RegisterProsody(m);
 }
 
 }  // namespace cbcs::bindings

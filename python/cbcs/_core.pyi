@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Agc', 'AudioLink', 'AudioReceiver', 'AudioSender', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'OpusDecoder', 'OpusEncoder', 'Pacer', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'SequenceGuard', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_build_extensions', 'rtp_find_extension', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
+__all__: list[str] = ['Agc', 'AudioLink', 'AudioReceiver', 'AudioSender', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'OpusDecoder', 'OpusEncoder', 'Pacer', 'ProsodyTracker', 'ProsodyTurn', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'SequenceGuard', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_build_extensions', 'rtp_find_extension', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
 class JitterDistribution:
     """
     Members:
@@ -445,6 +445,94 @@ class Agc:
         ...
     @property
     def speech_level_dbfs(self) -> float:
+        ...
+class ProsodyTurn:
+    """
+    One turn's prosody against the caller's baseline (see cbcs.media.ProsodyTurn).
+    """
+    @property
+    def arousal(self) -> float:
+        ...
+    @property
+    def baseline_complete(self) -> bool:
+        ...
+    @property
+    def baseline_voiced_seconds(self) -> float:
+        ...
+    @property
+    def energy_db(self) -> float:
+        ...
+    @property
+    def energy_dbfs(self) -> float:
+        ...
+    @property
+    def f0_spread_semitones(self) -> float:
+        ...
+    @property
+    def median_f0_hz(self) -> float:
+        ...
+    @property
+    def pitch_semitones(self) -> float:
+        ...
+    @property
+    def rate_per_second(self) -> float:
+        ...
+    @property
+    def rate_ratio(self) -> float:
+        ...
+    @property
+    def speech_seconds(self) -> float:
+        ...
+    @property
+    def spread_semitones(self) -> float:
+        ...
+    @property
+    def status(self) -> int:
+        ...
+    @property
+    def truncated(self) -> bool:
+        ...
+    @property
+    def voiced_seconds(self) -> float:
+        ...
+class ProsodyTracker:
+    """
+    Pitch, level and speaking rate per frame, turns against a baseline (see cbcs.media.Prosody).
+    """
+    @staticmethod
+    def arousal(pitch_semitones: typing.SupportsFloat | typing.SupportsIndex, energy_db: typing.SupportsFloat | typing.SupportsIndex, rate_ratio: typing.SupportsFloat | typing.SupportsIndex, spread_semitones: typing.SupportsFloat | typing.SupportsIndex) -> float:
+        """
+        The arousal score end_turn reports.
+        """
+    def __init__(self, sample_rate: typing.SupportsInt | typing.SupportsIndex = 16000, frame_ms: typing.SupportsInt | typing.SupportsIndex = 10, min_f0_hz: typing.SupportsFloat | typing.SupportsIndex = 60.0, max_f0_hz: typing.SupportsFloat | typing.SupportsIndex = 400.0, baseline_seconds: typing.SupportsFloat | typing.SupportsIndex = 8.0, max_turn_seconds: typing.SupportsFloat | typing.SupportsIndex = 60.0, allow_simd: bool = True) -> None:
+        ...
+    def end_turn(self) -> ProsodyTurn:
+        """
+        The turn since the last end_turn; starts the next one.
+        """
+    def process(self, frame: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], speech_probability: typing.SupportsFloat | typing.SupportsIndex = -1.0) -> tuple[int, float, float, float]:
+        """
+        One frame: (status, f0_hz, energy_dbfs, periodicity); speech_probability < 0 uses the energy gate.
+        """
+    def process_buffer(self, samples: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], probabilities: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], statuses: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], f0: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], energy: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]) -> None:
+        """
+        Every whole frame of samples (GIL released): status, F0 and level per frame into the arrays; probabilities float32[0] uses the energy gate.
+        """
+    def reset(self) -> None:
+        """
+        Forget everything, the baseline included (a new caller).
+        """
+    @property
+    def baseline_complete(self) -> bool:
+        ...
+    @property
+    def baseline_voiced_seconds(self) -> float:
+        ...
+    @property
+    def frame_samples(self) -> int:
+        ...
+    @property
+    def kernel(self) -> str:
         ...
 class OpusEncoder:
     """

@@ -2,7 +2,18 @@
 
 from cbcs.media import netsim, quality, rtp
 from cbcs.media.cc import FeedbackGenerator, Pacer, SendSideBwe, TransportFeedback
-from cbcs.media.dsp import Agc, Denoiser, Resampler, Vad
+from cbcs.media.dsp import (
+    Agc,
+    Denoiser,
+    Prosody,
+    ProsodyFrame,
+    ProsodyFrameStatus,
+    ProsodyTrack,
+    ProsodyTurn,
+    ProsodyTurnStatus,
+    Resampler,
+    Vad,
+)
 from cbcs.media.fec import ReedSolomon, TooManyLossesError, available_kernels
 from cbcs.media.jitter import JitterBuffer, JitterStats, Playout, PlayoutKind, PutStatus
 
@@ -15,6 +26,12 @@ __all__ = [
     "Pacer",
     "Playout",
     "PlayoutKind",
+    "Prosody",
+    "ProsodyFrame",
+    "ProsodyFrameStatus",
+    "ProsodyTrack",
+    "ProsodyTurn",
+    "ProsodyTurnStatus",
     "PutStatus",
     "ReedSolomon",
     "Resampler",

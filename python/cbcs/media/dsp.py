@@ -1,4 +1,4 @@
-"""Voice processing: noise suppression, voice activity, gain control and resampling.
+"""Voice processing: noise suppression, voice activity, gain control, resampling and prosody.
 
 All classes work on mono numpy audio, either ``float32`` in [-1, 1] or ``int16``, and hand
 back the same dtype. Nothing is converted silently: a frame of the wrong dtype or length
@@ -8,10 +8,12 @@ setting raises :class:`cbcs.errors.ConfigError`.
 
 from __future__ import annotations
 
+import enum
 import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Literal, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +21,8 @@ import numpy.typing as npt
 from cbcs import _core
 from cbcs.errors import ConfigError
 
-__all__ = ["Agc", "Denoiser", "Resampler", "Vad"]
+__all__ = ["Agc", "Denoiser", "Prosody", "ProsodyFrame", "ProsodyFrameStatus", "ProsodyTrack", "ProsodyTurn",
+           "ProsodyTurnStatus", "Resampler", "Vad"]
 
 #: Sample rates the denoiser runs at natively.
 DENOISER_RATES = (16000, 48000)
@@ -247,4 +250,166 @@ class Agc:
         return out
 
     def reset(self) -> None:
+        self._core.reset()
+
+
+class ProsodyFrameStatus(enum.StrEnum):
+    """What :meth:`Prosody.process` found in one frame."""
+
+    VOICED = "voiced"            #: speech with a pitch
+    UNVOICED = "unvoiced"        #: speech without a pitch (fricatives, creak, noise above the gate)
+    SILENCE = "silence"          #: no speech (energy gate, or the speech probability given)
+    INVALID = "invalid"          #: NaN, Inf or a sample beyond +-1000: counted as silence
+    WRONG_SIZE = "wrong_size"    #: only from the C++ API; Python raises FrameError instead
+
+
+class ProsodyTurnStatus(enum.StrEnum):
+    OK = "ok"
+    NO_SPEECH = "no_speech"      #: under 0.2 s of voiced audio: deviations 0, arousal 0
+
+
+# Order matters: it is the C++ enum order.
+_FRAME_STATUSES = (ProsodyFrameStatus.VOICED, ProsodyFrameStatus.UNVOICED, ProsodyFrameStatus.SILENCE,
+                   ProsodyFrameStatus.INVALID, ProsodyFrameStatus.WRONG_SIZE)
+_TURN_STATUSES = (ProsodyTurnStatus.OK, ProsodyTurnStatus.NO_SPEECH)
+
+
+class ProsodyFrame(NamedTuple):
+    """One frame: ``f0_hz`` is 0 unless voiced; ``periodicity`` is 0..1."""
+
+    status: ProsodyFrameStatus
+    f0_hz: float
+    energy_dbfs: float
+    periodicity: float
+
+
+class ProsodyTrack(NamedTuple):
+    """Per-frame results of :meth:`Prosody.process_buffer`.
+
+    ``status`` holds the C++ codes (0 voiced, 1 unvoiced, 2 silence, 3 invalid), in the
+    order of :class:`ProsodyFrameStatus`; ``f0_hz`` is 0 where not voiced.
+    """
+
+    status: npt.NDArray[np.uint8]
+    f0_hz: npt.NDArray[np.float32]
+    energy_dbfs: npt.NDArray[np.float32]
+
+    @property
+    def voiced(self) -> npt.NDArray[np.bool_]:
+        mask: npt.NDArray[np.bool_] = self.status == 0
+        return mask
+
+
+@dataclass(frozen=True)
+class ProsodyTurn:
+    """One turn's pitch, level and speaking rate, compared with the caller's baseline.
+
+    The baseline is the caller's first ``baseline_seconds`` of voiced audio; while it is
+    being gathered the turn itself is part of it (so a first turn deviates by about 0).
+    Deviations are in robust units: ``pitch_semitones`` (median F0 above the baseline's),
+    ``spread_semitones`` (F0 spread, 1.4826 x MAD, minus the baseline's), ``energy_db``
+    (level of the speech minus the baseline's) and ``rate_ratio`` (syllable nuclei per
+    second of speech over the baseline's; 1 when either is unknown). ``arousal`` (0..1)
+    combines them: about 0.18 for a turn like the baseline, 0.79 for one 4 semitones
+    higher and 10 dB louder at the same rate.
+    """
+
+    status: ProsodyTurnStatus
+    speech_seconds: float
+    voiced_seconds: float
+    median_f0_hz: float
+    f0_spread_semitones: float
+    energy_dbfs: float
+    rate_per_second: float
+    pitch_semitones: float
+    spread_semitones: float
+    energy_db: float
+    rate_ratio: float
+    arousal: float
+    baseline_voiced_seconds: float
+    baseline_complete: bool
+    truncated: bool
+
+    @property
+    def has_speech(self) -> bool:
+        return self.status is ProsodyTurnStatus.OK
+
+
+class Prosody:
+    """Pitch, level and speaking rate of one caller, summed up per turn against their start.
+
+    Feed every 10 ms (or 20 ms) frame of 16 kHz mono audio to :meth:`process`, optionally
+    with a :class:`Vad`'s speech probability (else a built-in energy gate decides what is
+    speech), and call :meth:`end_turn` when the caller's turn ends. Per 10 ms the C++ core
+    finds F0 with YIN between ``min_f0_hz`` and ``max_f0_hz`` (a voice above the range reads
+    as unvoiced, not an octave down: raise ``max_f0_hz`` towards 500 for high voices), the
+    level, and syllable nuclei (3 dB peaks of the level envelope with a pitch nearby). The
+    state is sized at construction; per-frame calls and :meth:`end_turn` allocate nothing
+    in the core and never raise for bad audio values: NaN/Inf frames come back
+    :attr:`ProsodyFrameStatus.INVALID`. A frame of the wrong dtype or length raises
+    :class:`cbcs.errors.FrameError`, as in the other blocks.
+
+    One object per caller (per call leg): the baseline is that caller's own first
+    ``baseline_seconds`` of voiced audio, so a naturally high or loud voice is not read as
+    aroused. A second speaker on the same leg would look like a change of prosody.
+    """
+
+    def __init__(self, sample_rate: int = 16000, *, frame_ms: int = 10, baseline_seconds: float = 8.0,
+                 max_turn_seconds: float = 60.0, min_f0_hz: float = 60.0, max_f0_hz: float = 400.0) -> None:
+        self._core = _core.ProsodyTracker(sample_rate, frame_ms, min_f0_hz, max_f0_hz, baseline_seconds,
+                                          max_turn_seconds, True)
+
+    @property
+    def frame_samples(self) -> int:
+        return int(self._core.frame_samples)
+
+    @property
+    def baseline_voiced_seconds(self) -> float:
+        """Voiced audio gathered into the baseline so far."""
+        return float(self._core.baseline_voiced_seconds)
+
+    @property
+    def baseline_complete(self) -> bool:
+        return bool(self._core.baseline_complete)
+
+    def process(self, frame: npt.NDArray[AudioT], speech_probability: float | None = None) -> ProsodyFrame:
+        """Track one frame (float32 or int16, :attr:`frame_samples` long)."""
+        code, f0, energy, periodicity = self._core.process(
+            frame, -1.0 if speech_probability is None else float(speech_probability))
+        return ProsodyFrame(_FRAME_STATUSES[code], f0, energy, periodicity)
+
+    def process_buffer(self, samples: npt.NDArray[AudioT],
+                       speech_probabilities: npt.NDArray[np.float32] | None = None) -> ProsodyTrack:
+        """Track every whole frame of ``samples`` (GIL released); a shorter tail is ignored.
+
+        ``speech_probabilities``: one float32 per frame (e.g. from :meth:`Vad.process_buffer`,
+        with the same frame length), or None for the energy gate.
+        """
+        n = int(samples.shape[0]) // self.frame_samples if samples.ndim == 1 else 0
+        track = ProsodyTrack(np.empty(n, np.uint8), np.empty(n, np.float32), np.empty(n, np.float32))
+        prob = np.empty(0, np.float32) if speech_probabilities is None else speech_probabilities
+        self._core.process_buffer(samples, prob, track.status, track.f0_hz, track.energy_dbfs)
+        return track
+
+    def end_turn(self) -> ProsodyTurn:
+        """The turn since the previous call (or the start); starts the next one."""
+        t = self._core.end_turn()
+        return ProsodyTurn(
+            _TURN_STATUSES[t.status], float(t.speech_seconds), float(t.voiced_seconds), float(t.median_f0_hz),
+            float(t.f0_spread_semitones), float(t.energy_dbfs), float(t.rate_per_second),
+            float(t.pitch_semitones), float(t.spread_semitones), float(t.energy_db), float(t.rate_ratio),
+            float(t.arousal), float(t.baseline_voiced_seconds), bool(t.baseline_complete), bool(t.truncated))
+
+    @staticmethod
+    def arousal(pitch_semitones: float, energy_db: float, rate_ratio: float = 1.0,
+                spread_semitones: float = 0.0) -> float:
+        """The score :meth:`end_turn` reports for these deviations from the baseline.
+
+        Pitch per 4 semitones, level per 8 dB, rate per 25 % and spread per 2 semitones, each
+        clipped to +-1.5, weighted 0.45/0.4/0.1/0.05 and put through a logistic.
+        """
+        return float(_core.ProsodyTracker.arousal(pitch_semitones, energy_db, rate_ratio, spread_semitones))
+
+    def reset(self) -> None:
+        """Forget everything, the baseline included (a new caller)."""
         self._core.reset()
