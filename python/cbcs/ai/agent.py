@@ -166,30 +166,42 @@ class Agent:
     """The first-tier agent over its providers (see the module docstring)."""
 
     def __init__(self, langid: LanguageId, intents: Classifier, sentiments: Classifier,
-                 knowledge: KnowledgeIndex, *, writer: ChatModel | None = None,
-                 repeat_limit: int = 3) -> None:
+                 knowledge: KnowledgeIndex, *, escalations: Any = None,
+                 writer: ChatModel | None = None, repeat_limit: int = 3) -> None:
         self.langid, self.intents, self.sentiments = langid, intents, sentiments
+        self.escalations = escalations   # a TextClassifier over ESCALATION_LABELS, or None
         self.knowledge, self.writer, self.repeat_limit = knowledge, writer, repeat_limit
 
     # --- one turn -------------------------------------------------------------------
     def respond(self, text: str, memory: Memory, ctx: Context) -> Turn:
         memory = replace(memory, asked=list(memory.asked), promised=list(memory.promised))
         hint = memory.language or ctx.customer.language
-        lang = self.langid.detect(text, hint=hint).lang
+        found = self.langid.detect(text, hint=hint)
+        # a short text close to a neighbour language (pt-BR and es) does not switch the
+        # conversation's language; a clear one does
+        lang = found.lang if found.lang == hint or found.confidence >= SWITCH_CONFIDENCE \
+            else hint
         intent = self.intents.classify(text)
         sentiment = self.sentiments.classify(text).label
         entities = extract(text, ctx.orders, ctx.customer.market)
+        reference_only = _only_a_reference(text, entities)
+        if reference_only and memory.asked:
+            # "it's 1001" answers the last question: the intent carries on
+            intent = _Carried(memory.asked[-1])
         if entities.order_id:
             memory.order_id = entities.order_id
         emotion = _emotion(sentiment, intent.label, ctx.voice_emotion)
-        decision = decide(text, intent.label, sentiment)
+        decision = decide(text, intent.label, sentiment,
+                          None if reference_only else self._learned(text))
         if not decision.escalate and ctx.voice_emotion == "angry":
             decision = Decision(True, "angry (voice)")
-        if not decision.escalate and memory.asked.count(intent.label) + 1 >= \
-                self.repeat_limit and intent.label != "thanks_goodbye":
+        carried = isinstance(intent, _Carried)
+        if not decision.escalate and not carried and memory.asked.count(intent.label) + 1 \
+                >= self.repeat_limit and intent.label != "thanks_goodbye":
             decision = Decision(True, f"asked about {intent.label.replace('_', ' ')} "
                                       f"{self.repeat_limit} times")
-        memory.asked.append(intent.label)
+        if not carried:
+            memory.asked.append(intent.label)
         memory.language, memory.turns = lang, memory.turns + 1
 
         parts: list[str] = []
@@ -235,6 +247,12 @@ class Agent:
                     entities, reply, tuple(sources), decision, ticket, summary, written_by,
                     memory)
 
+    def _learned(self, text: str) -> dict[str, float] | None:
+        if self.escalations is None:
+            return None
+        labels, matrix = self.escalations.probabilities([text])
+        return dict(zip(labels, (float(p) for p in matrix[0])))
+
     def learn(self, example: LabelledExample) -> None:
         """A person's label for a text (an intent corrected, a conversation resolved)."""
         target = self.intents if example.kind == "intent" else self.sentiments
@@ -245,7 +263,7 @@ class Agent:
         lang = self.langid.detect(text, hint=memory.language or ctx.customer.language).lang
         intent = self.intents.classify(text).label
         sentiment = self.sentiments.classify(text).label
-        decision = decide(text, intent, sentiment)
+        decision = decide(text, intent, sentiment, self._learned(text))
         emotion = _emotion(sentiment, intent, ctx.voice_emotion)
         return self._summary(text, intent, lang, emotion,
                              decision.reason or "asked for a person", self._order(memory, ctx),
@@ -363,6 +381,26 @@ class Agent:
             return self.writer.complete([ChatMessage("user", prompt)], max_tokens=200).strip()
         except Exception:   # a writer's failure costs only the rephrasing
             return None
+
+
+#: how sure language id must be to move a conversation to another language
+SWITCH_CONFIDENCE = 0.8
+
+
+@dataclass(frozen=True)
+class _Carried:
+    """An intent carried over from the previous turn."""
+
+    label: str
+    confidence: float = 1.0
+
+
+def _only_a_reference(text: str, entities: Entities) -> bool:
+    """Whether ``text`` is little more than an order number ("it's 1001", "#PH-1001")."""
+    if not (entities.order_id or entities.unknown_order):
+        return False
+    words = re.findall(r"\w+", text)
+    return len(words) <= 4
 
 
 def _emotion(sentiment: str, intent: str, voice: str | None) -> str:

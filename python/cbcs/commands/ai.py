@@ -58,22 +58,25 @@ def classify(args: argparse.Namespace) -> int:
     from cbcs.ai.embeddings import E5Embeddings
     from cbcs.ai.escalation import decide
     from cbcs.ai.langid import LinguaLanguageId
-    from cbcs.ai.nearest import intent_classifier, sentiment_classifier
+    from cbcs.ai import classifier
 
     started = time.monotonic()
     embeddings = E5Embeddings()
     langid = LinguaLanguageId()
-    intents, sentiments = intent_classifier(embeddings), sentiment_classifier(embeddings)
+    intents, sentiments = classifier.intents(embeddings), classifier.sentiments(embeddings)
+    escalations = classifier.escalations(embeddings)
     progress = sys.stderr.isatty() or len(rows) > 200
     with open(args.output, "w", encoding="utf-8") as out:
         for start in range(0, len(rows), BATCH):
             batch = rows[start:start + BATCH]
             texts = [r["text"] for r in batch]
             langs = [langid.detect(t).lang for t in texts]
-            for row, lang, intent, sentiment in zip(
+            labels, learned = escalations.probabilities(texts)
+            for row, lang, intent, sentiment, p in zip(
                     batch, langs, intents.classify_many(texts),
-                    sentiments.classify_many(texts)):
-                decision = decide(row["text"], intent.label, sentiment.label)
+                    sentiments.classify_many(texts), learned):
+                decision = decide(row["text"], intent.label, sentiment.label,
+                                  dict(zip(labels, (float(x) for x in p))))
                 out.write(json.dumps({"id": row["id"], "lang": lang, "intent": intent.label,
                                       "sentiment": sentiment.label,
                                       "escalate": decision.escalate,

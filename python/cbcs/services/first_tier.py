@@ -213,13 +213,14 @@ def load_offline(store_examples: list[LabelledExample] | None = None) -> Callabl
 
     def load() -> Agent:
         from cbcs.ai.agent import Agent
-        from cbcs.ai.classifier import intents, sentiments
+        from cbcs.ai.classifier import escalations, intents, sentiments
         from cbcs.ai.embeddings import E5Embeddings
         from cbcs.ai.knowledge import KnowledgeIndex
         from cbcs.ai.langid import LinguaLanguageId
 
         e5 = E5Embeddings()
-        agent = Agent(LinguaLanguageId(), intents(e5), sentiments(e5), KnowledgeIndex(e5))
+        agent = Agent(LinguaLanguageId(), intents(e5), sentiments(e5), KnowledgeIndex(e5),
+                      escalations=escalations(e5))
         for example in store_examples or ():
             agent.learn(example)
         agent.intents.classify("warm up")
