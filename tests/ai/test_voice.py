@@ -364,3 +364,21 @@ def test_a_frame_of_the_wrong_shape_is_skipped_not_raised() -> None:
     loop, _ = make_loop(lambda s: "")
     out = loop.push(np.zeros(160, np.float32), 20.0)
     assert out.shape == (320,) and loop.bad_frames == 1
+
+
+def test_cutting_in_just_after_the_reply_began_continues_the_same_turn() -> None:
+    # "Hola." [900 ms pause, the AI starts to answer] "compré una lámpara...": the reply
+    # is stopped and the words join the first ones in one transcript.
+    loop, _ = make_loop(lambda s: "Hola." if s < 1.5 else "Hola, compré una lámpara.")
+    run_frames(loop, signal(frames((Q, 200), (S, 500), (Q, 900), (S, 1200), (Q, 2500))))
+    assert loop.barge_ins[0].action == "stop"
+    assert [t.outcome for t in loop.turns] == ["superseded", "replied"]
+    assert loop.turns[-1].reply == "you said Hola, compré una lámpara."
+
+
+def test_cutting_in_long_after_the_reply_began_is_a_new_turn() -> None:
+    loop, _ = make_loop(lambda s: "Hola." if s < 1.5 else "Hola, compré una lámpara.",
+                        tts=CountingTts(20))
+    run_frames(loop, signal(frames((Q, 200), (S, 500), (Q, 2500), (S, 1200), (Q, 2500))))
+    assert [t.outcome for t in loop.turns] == ["interrupted", "replied"]
+    assert loop.turns[-1].transcript == "Hola."  # only the new words (1.5 s of audio)

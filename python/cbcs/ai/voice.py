@@ -690,7 +690,9 @@ class VoiceLoop:
     -> output. The final transcript starts speculatively at the turn's first silent frame,
     so recognition overlaps the endpoint wait; it is dropped if the customer goes on.
     :class:`BargeIn` pauses, resumes or stops the AI's audio. Speech that starts after a
-    turn ended but before its reply is heard reopens the turn (the reply is dropped).
+    turn ended but before its reply is heard reopens the turn (the reply is dropped); so
+    does speech that stops a reply within ``reopen_ms`` of its first audio (the customer
+    had only paused: the new words join the old ones for one transcript).
 
     ``turns`` and ``barge_ins`` keep what happened with its times.
     """
@@ -699,7 +701,7 @@ class VoiceLoop:
                  synthesizer: Synthesizer, reply: Callable[[str, str], str],
                  lane: Lane, language: str | None = None,
                  endpoint: EndpointConfig | None = None, barge_in: BargeInConfig | None = None,
-                 interim_ms: int = 800, pre_roll_ms: int = 300) -> None:
+                 interim_ms: int = 800, pre_roll_ms: int = 300, reopen_ms: int = 1500) -> None:
         self.sample_rate = vad.sample_rate
         self.frame_samples = self.sample_rate * FRAME_MS // 1000
         if vad.frame_samples != self.frame_samples:
@@ -717,6 +719,7 @@ class VoiceLoop:
         self._endpointer = Endpointer(endpoint)
         self._barge = BargeIn(barge_in)
         self._interim = interim_ms * self.sample_rate // 1000
+        self._reopen_ms = reopen_ms
         self._pre_roll: deque[np.ndarray] = deque(maxlen=max(1, pre_roll_ms // FRAME_MS))
         self._out = _Output(self.frame_samples, self.sample_rate // 200)
         self._to_output = _Resample(synthesizer.sample_rate, self.sample_rate)
@@ -858,8 +861,21 @@ class VoiceLoop:
                 self._next_chunk(now_ms)
             return
         # stop: the reply is dropped and the burst is the customer's turn
-        if self._responding is not None:
-            self._responding.outcome = "interrupted"
+        answered = self._responding
+        if answered is not None:
+            answered.outcome = "interrupted"
+            heard_at = answered.first_audio_ms
+            if (heard_at is not None and self._turn is not None
+                    and action.onset_ms - heard_at <= self._reopen_ms):
+                # The reply had only just begun: the customer had not finished ("Hola,
+                # [pause] compré una lámpara..."). Their turn goes on from where it was.
+                answered.outcome = "superseded"
+                self._audio = self._responding_audio + self._audio
+                if self._final_job is not None:
+                    self._final_job.cancel()
+                self._final_job, self._final = None, None
+                if self._endpointer.state == "trailing" and held is None:
+                    self._submit_final(now_ms)
         self._cancel_response()
         if held is not None:
             self._end_turn(held, now_ms)
@@ -998,6 +1014,8 @@ class VoiceLoop:
             if not self._played and self._responding is not None:
                 if self._responding.first_audio_ms is None:
                     self._responding.first_audio_ms = now_ms
+                    if self._responding.outcome == "open":
+                        self._responding.outcome = "replied"
             self._played = True
         return frame
 
