@@ -68,6 +68,19 @@ def test_the_ai_answers_from_the_sources_remembers_hands_over_and_learns(
                         await asyncio.sleep(0.05)
                     seen["urgent"] = await c.ticket(seen["escalated"]["ticket_id"])
                 seen["corrected"] = await admin.correct_intent(conv["id"], "refund_status")
+                # the seller narrows the AI to the Philippines in English: Thai goes to a person
+                seen["rollout"] = await admin.request("PUT", "/api/v1/ai/rollout", {
+                    "markets": {"PH": {"languages": ["en"], "channels": ["chat", "voice"]}}})
+                somchai = await admin.mint_token("customer", "cust-th-1")
+                async with Client(url, somchai) as c:
+                    conv = await c.start_conversation()
+                    await c.post_message(conv["id"], "พัสดุของฉันอยู่ไหนคะ")
+                    for _ in range(200):
+                        seen["thai"] = await c.conversation(conv["id"])
+                        if seen["thai"]["state"] != "bot":
+                            break
+                        await asyncio.sleep(0.05)
+                    seen["thai_messages"] = await c.messages(conv["id"])
             assert node.first_tier is not None
             agent = await node.first_tier.agent()
             seen["learnt"] = len(agent.intents.examples)  # type: ignore[attr-defined]
@@ -94,6 +107,8 @@ def test_the_ai_answers_from_the_sources_remembers_hands_over_and_learns(
     assert "5678" not in seen["urgent"]["summary"]     # the phone number was redacted
     # the correction: stored redacted for MX/es, and the classifier has one more example
     assert seen["corrected"]["intent"] == "refund_status"
+    assert seen["thai"]["state"] != "bot" and seen["thai"]["queue"] == "TH-th"
+    assert not [m for m in seen["thai_messages"] if m["author"]["role"] == "ai"]
     [example] = seen["examples"]
     assert example.label == "refund_status" and "5678" not in example.text
     assert example.source == "correction"

@@ -31,6 +31,8 @@ def body_of(operation: str, conv: str) -> dict[str, Any] | None:
         "post_message": {"client_id": f"walk-{next(_ids)}", "text": "hola"},
         "escalate": {"reason": "please, a person"},
         "close": {"resolution": "done"},
+        "correct_intent": {"intent": "refund_status"},
+        "put_rollout": {"markets": {"MX": {"languages": ["es"], "channels": ["chat"]}}},
         "open_ticket": {"customer_id": "cust-1", "category": "refund", "summary": "chair",
                         "conversation_id": conv},
         "put_article": {"title": "Devoluciones", "body": "30 días"},

@@ -13,6 +13,9 @@ from typing import Any
 
 from cbcs.contact import Agent, Article, Conversation, Queue, Step, Ticket, TicketPriority
 from cbcs.contact.example import INTENTS
+from cbcs.contact.rollout import Rollout
+from cbcs.errors import ConfigError
+from cbcs.services.first_tier import ROLLOUT_KEY
 from cbcs.server import schemas
 from cbcs.server.api import ApiError, Request, RouteTable, forbidden
 from cbcs.server.auth import Principal, Role
@@ -228,6 +231,25 @@ def table() -> RouteTable:
         article = await req.node.store.get_article(req.params["market"],
                                                    req.params["language"], req.params["slug"])
         return schemas.ArticleAnswer(**asdict(article))
+
+    # --- the AI tier ------------------------------------------------------------------
+    @t.route("PUT", "/api/v1/ai/rollout", "where the AI first tier answers: markets, their "
+             "languages and channels (elsewhere conversations go to a person)", roles=STAFF,
+             body=schemas.RolloutPut, answer=schemas.RolloutPut, tag="supervisors")
+    async def put_rollout(req: Request) -> schemas.RolloutPut:
+        try:
+            rollout = Rollout.parse(req.body.model_dump())
+        except ConfigError as bad:
+            raise ApiError(422, "invalid", str(bad)) from None
+        await req.node.store.put_setting(ROLLOUT_KEY, rollout.to_json(), req.node.clock())
+        return schemas.RolloutPut(**rollout.to_json())
+
+    @t.route("GET", "/api/v1/ai/rollout", "where the AI first tier answers (markets: {} "
+             "when no rollout was set: everywhere)", roles=STAFF, answer=schemas.RolloutPut,
+             tag="supervisors")
+    async def get_rollout(req: Request) -> schemas.RolloutPut:
+        stored = await req.node.store.get_setting(ROLLOUT_KEY)
+        return schemas.RolloutPut(**(stored or {"markets": {}}))
 
     return t
 

@@ -62,6 +62,15 @@ class IntentCorrection(Strict):
     intent: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
+class RolloutMarket(Strict):
+    languages: list[Annotated[str, StringConstraints(min_length=2, max_length=16)]]
+    channels: list[Literal["chat", "voice", "video"]] = ["chat"]
+
+
+class RolloutPut(Strict):
+    markets: dict[Annotated[str, StringConstraints(min_length=2, max_length=2)], RolloutMarket]
+
+
 class Close(Strict):
     resolution: Short
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from cbcs.contact import AuthorRole, Conversation, ConversationState, Message, Ticket
 from cbcs.contact.example import LabelledExample
+from cbcs.contact.rollout import Rollout
 from cbcs.contact.ticket import TicketPriority
 from cbcs.privacy import redact
 from cbcs.services.conversations import ContactCentre, NoQueue
@@ -36,6 +37,7 @@ log = logging.getLogger("cbcs.ai")
 
 SENTIMENT_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
 AI_ID = "ai"
+ROLLOUT_KEY = "ai.rollout"
 
 
 class FirstTier:
@@ -112,6 +114,11 @@ class FirstTier:
         conversation = await self.store.get_conversation(conversation_id)
         if conversation.state is not ConversationState.BOT:
             return None
+        if not await self.enabled(conversation):
+            await self.centre.escalate(conversation, f"the AI does not answer "
+                                       f"{conversation.language} {conversation.channel} in "
+                                       f"{conversation.market} yet")
+            return None
         agent = await self.agent()
         customer = await self.store.get_customer(conversation.customer_id)
         orders = await self.store.list_orders(customer.id)
@@ -148,6 +155,14 @@ class FirstTier:
         if turn.escalation.escalate:
             await self.centre.escalate(conversation, turn.escalation.reason)
         return turn
+
+    async def enabled(self, conversation: Conversation) -> bool:
+        """Whether the seller's rollout lets the AI answer this conversation."""
+        stored = await self.store.get_setting(ROLLOUT_KEY)
+        if stored is None:
+            return True
+        return Rollout.parse(stored).allows(conversation.market, conversation.language,
+                                            conversation.channel)
 
     # --- people at work ---------------------------------------------------------------
     async def on_assigned(self, conversation_id: str, agent_id: str) -> None:

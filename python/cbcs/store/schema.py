@@ -179,3 +179,11 @@ examples = Table(
     Column("created_at", Float, nullable=False),
     Index("ix_examples_kind_market_language", "kind", "market", "language"),
 )
+
+# Settings a seller changes at run time (the AI tier's rollout), as JSON per key.
+settings = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)

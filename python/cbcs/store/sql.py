@@ -745,6 +745,16 @@ class SqlStore:
         return dict(row.data) if row is not None else None
 
     @_write
+    def put_setting(self, conn: sa.Connection, key: str, value: Any, now: float) -> None:
+        _upsert(conn, s.settings, {"key": key}, {"value": value, "updated_at": now})
+
+    @_read
+    def get_setting(self, conn: sa.Connection, key: str) -> Any:
+        """The setting's value, or None when it was never set."""
+        row = _one(conn, sa.select(s.settings).where(s.settings.c.key == key))
+        return row.value if row is not None else None
+
+    @_write
     def add_example(self, conn: sa.Connection, example: LabelledExample) -> None:
         conn.execute(s.examples.insert().values(
             kind=example.kind, market=example.market, language=example.language,

@@ -1,4 +1,5 @@
-"""The AI tier's memory of each customer, and the examples people labelled at work.
+"""The AI tier's memory of each customer, the examples people labelled at work, and
+settings a seller changes at run time (the AI tier's rollout).
 
 Revision ID: 0003
 Revises: 0002
@@ -32,6 +33,12 @@ def upgrade() -> None:
     sa.Column('created_at', sa.Float(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('settings',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
     with op.batch_alter_table('examples', schema=None) as batch_op:
         batch_op.create_index('ix_examples_kind_market_language',
                               ['kind', 'market', 'language'], unique=False)
@@ -40,5 +47,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('examples', schema=None) as batch_op:
         batch_op.drop_index('ix_examples_kind_market_language')
+    op.drop_table('settings')
     op.drop_table('examples')
     op.drop_table('ai_memory')
