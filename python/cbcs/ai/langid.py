@@ -105,7 +105,8 @@ class LinguaLanguageId:
             Language.ENGLISH: "en", Language.SPANISH: "es", Language.PORTUGUESE: "pt-BR",
             Language.INDONESIAN: "id", Language.THAI: "th", Language.VIETNAMESE: "vi",
             Language.TAGALOG: "tl", Language.CHINESE: "zh"}
-        self._detector = LanguageDetectorBuilder.from_languages(*self._tags).build()
+        self._detector = LanguageDetectorBuilder.from_languages(
+            *self._tags).with_preloaded_language_models().build()
         self.min_confidence = min_confidence
         self.min_letters = min_letters
 
