@@ -14,12 +14,13 @@ ADMIN_KEY = "test-admin-key-0123456789abcdef"
 
 
 class ServeProcess:
-    """A running ``cbcs serve``; ``url`` once it listens."""
+    """A running ``cbcs serve``; ``url`` once it listens. The AI tier is off unless ``ai``
+    (these tests are about the service; tests/server/test_first_tier.py is about the AI)."""
 
     def __init__(self, data_dir: Path, *, store: str | None = None, bus: str | None = None,
-                 node_id: str | None = None) -> None:
+                 node_id: str | None = None, ai: str = "off") -> None:
         cmd = [sys.executable, "-m", "cbcs.cli", "serve", "--data-dir", str(data_dir),
-               "--port", "0", "--quiet"]
+               "--port", "0", "--quiet", "--ai", ai]
         if store:
             cmd += ["--store", store]
         if bus:

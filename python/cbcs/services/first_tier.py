@@ -56,11 +56,7 @@ class FirstTier:
     async def start(self) -> None:
         """Load the models in the background; turns wait for them."""
         loop = asyncio.get_running_loop()
-        self._agent = asyncio.ensure_future(loop.run_in_executor(self._pool, self._boot))
-
-    def _boot(self) -> Agent:
-        agent = self._load()
-        return agent
+        self._agent = asyncio.ensure_future(loop.run_in_executor(self._pool, self._load))
 
     async def agent(self) -> Agent:
         if self._agent is None:
