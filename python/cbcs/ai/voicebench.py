@@ -162,7 +162,8 @@ def measure_voice(lang: str, clips: Sequence[Clip], *, transcriber: Transcriber,
     stages: dict[str, list[float]] = {k: [] for k in (
         "endpoint", "final_transcript", "reply_text", "first_audio_frame", "voice_to_voice")}
     compute: dict[str, list[float]] = {}
-    early = missed = 0
+    early = 0
+    missed: list[dict[str, Any]] = []
     speculative = 0
     transcripts: list[dict[str, Any]] = []
     for _ in range(repeats):
@@ -186,7 +187,8 @@ def measure_voice(lang: str, clips: Sequence[Clip], *, transcriber: Transcriber,
                 (t for t in reversed(ended) if (t.speech_end_ms or 0) >= clip_end - FRAME_MS),
                 None)
             if last is None or last.first_audio_ms is None or last.speech_end_ms is None:
-                missed += 1
+                missed.append({"clip": name, "turns": [
+                    (t.outcome, t.speech_end_ms, t.endpoint_ms, t.transcript) for t in loop.turns]})
                 continue
             end = last.speech_end_ms
             heard = _first_loud(out, last.first_audio_ms)
@@ -208,7 +210,7 @@ def measure_voice(lang: str, clips: Sequence[Clip], *, transcriber: Transcriber,
         "known_language": known_language, "interim_ms": interim_ms,
         "stages_ms": {k: _stats(v) for k, v in stages.items()},
         "compute_ms": {k: _stats(v) for k, v in compute.items()},
-        "early_endpoints": early, "no_reply": missed,
+        "early_endpoints": early, "no_reply": len(missed), "no_reply_runs": missed,
         "speculative_final_used": speculative,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "turns": transcripts,
