@@ -91,12 +91,14 @@ CASES = [
     ("bench e2e --profiles mars", "comma-separated list"),
     ("bench e2e --seconds 1e9", "2 to 600"),
     ("bench e2e --seed -3", "at least 0"),
+    ("bench agent --json {no_dir}", "does not exist"),
     ("bench routing --decisions 0", "at least 1"),
     ("bench routing --customers -5", "at least 1"),
     ("bench routing --seed x", "invalid int value"),
     # cbcs serve
     ("serve --port 99999", "0 to 65535"),
     ("serve --port http", "expected an integer"),
+    ("serve --ai cloud", "invalid choice"),
     # cbcs ai classify
     ("ai", "required"),
     ("ai classify --input {missing} --output {folder}/o.jsonl", "no file"),

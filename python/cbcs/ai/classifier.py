@@ -185,9 +185,13 @@ ESCALATION_LABELS = ("none", "asks for a human", "threat", "dispute refused or i
 
 
 def _escalation_examples() -> list[Example]:
-    text = resources.files("cbcs.ai").joinpath("data/escalation_train.jsonl").read_text(
-        "utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = []
+    for name in ("escalation_train.jsonl", "escalation_train_2.jsonl"):
+        try:
+            text = resources.files("cbcs.ai").joinpath(f"data/{name}").read_text("utf-8")
+        except FileNotFoundError:
+            continue
+        rows += [json.loads(line) for line in text.splitlines() if line.strip()]
     return [Example(r["text"], r["lang"], r["reason"] if r["escalate"] else "none")
             for r in rows]
 
@@ -202,11 +206,11 @@ def intents(embeddings: Embeddings) -> TextClassifier:
     """Intents over :data:`INTENTS`, from the shipped examples."""
     return TextClassifier(embeddings, INTENTS,
                           _shipped("intent", "intent_seed.jsonl", "intent_train.jsonl",
-                                   "intent_train_vi.jsonl"))
+                                   "intent_train_vi.jsonl", "intent_train_2.jsonl"))
 
 
 def sentiments(embeddings: Embeddings) -> TextClassifier:
     """Sentiment over :data:`SENTIMENTS`, from the shipped examples."""
     return TextClassifier(embeddings, SENTIMENTS,
                           _shipped("sentiment", "sentiment_seed.jsonl", "intent_train.jsonl",
-                                   "intent_train_vi.jsonl"))
+                                   "intent_train_vi.jsonl", "intent_train_2.jsonl"))
