@@ -140,12 +140,14 @@ def _loop(transcriber: Transcriber, synthesizer: Synthesizer, reply: Callable[[s
 
 
 def _speech_frames_end(audio: np.ndarray) -> float:
-    """End (ms) of the last 20 ms frame of ``audio`` the VAD counts as speech."""
+    """End (ms) of the last 20 ms frame of ``audio`` the VAD counts as speech, in a run of
+    at least two such frames (one loud frame, a click, is not speech to the loop either)."""
     vad = CoreVad(RATE)
     n = vad.frame_samples
-    last = 0.0
+    last, run = 0.0, 0
     for i in range(audio.size // n):
-        if vad.speech_probability(audio[i * n:(i + 1) * n]) >= 0.5:
+        run = run + 1 if vad.speech_probability(audio[i * n:(i + 1) * n]) >= 0.5 else 0
+        if run >= 2:
             last = (i + 1) * FRAME_MS
     return last
 
