@@ -101,8 +101,8 @@ class TextClassifier:
             dense = csr_matrix(np.stack(self._vectors) * self.weight)
             regression.fit(hstack([grams, dense]).tocsr(),  # type: ignore[attr-defined]
                            [e.label for e in self.examples])
-            self._model = _Model(vectorizer, regression,
-                                 tuple(regression.classes_))  # type: ignore[attr-defined]
+            self._model = _Model(vectorizer, regression, tuple(
+                str(c) for c in regression.classes_))  # type: ignore[attr-defined]
             self._stale = False
             return self._model
 
