@@ -382,3 +382,15 @@ def test_cutting_in_long_after_the_reply_began_is_a_new_turn() -> None:
     run_frames(loop, signal(frames((Q, 200), (S, 500), (Q, 2500), (S, 1200), (Q, 2500))))
     assert [t.outcome for t in loop.turns] == ["interrupted", "replied"]
     assert loop.turns[-1].transcript == "Hola."  # only the new words (1.5 s of audio)
+
+
+def test_leading_silence_of_synthesised_speech_is_trimmed_to_10_ms() -> None:
+    from cbcs.ai.tts import trim_leading_silence
+
+    rate = 22050
+    tone = (0.3 * np.sin(np.arange(rate // 10) / 5.0)).astype(np.float32)
+    audio = np.concatenate([np.zeros(rate // 4, np.float32), tone])
+    trimmed = trim_leading_silence(audio, rate)
+    assert abs(np.flatnonzero(np.abs(trimmed) > 1e-3)[0] - rate // 100) <= 1
+    silent = np.zeros(100, np.float32)
+    assert trim_leading_silence(silent, rate) is silent

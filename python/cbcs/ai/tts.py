@@ -106,6 +106,18 @@ def _unsupported(tag: str, known: Sequence[str]) -> ConfigError:
                        + (f" ({reason})" if reason else ""))
 
 
+def trim_leading_silence(audio: np.ndarray, sample_rate: int, *, floor: float = 1e-3,
+                         keep_ms: float = 10.0) -> np.ndarray:
+    """``audio`` from ``keep_ms`` before its first sample above ``floor`` (-60 dBFS): piper
+    starts some sentences ("I'm passing you ...") with a quarter second of near silence,
+    which the caller would only wait through."""
+    loud = np.flatnonzero(np.abs(audio) > floor)
+    if loud.size == 0:
+        return audio
+    start = max(0, int(loud[0]) - int(keep_ms * sample_rate / 1000))
+    return audio[start:]
+
+
 class PiperSynthesizer:
     """English through piper 1.8.0 (ONNX, ``cpu_threads`` intra-op threads).
 
@@ -152,9 +164,13 @@ class PiperSynthesizer:
         return self._stream(text)
 
     def _stream(self, text: str) -> Iterator[np.ndarray]:
-        for piece in speech_pieces(text, first_clause_words=self._first_clause_words):
-            for chunk in self._voice.synthesize(piece, syn_config=self._config):
-                yield np.asarray(chunk.audio_float_array, dtype=np.float32)
+        for n, piece in enumerate(speech_pieces(text,
+                                                first_clause_words=self._first_clause_words)):
+            for i, chunk in enumerate(self._voice.synthesize(piece, syn_config=self._config)):
+                audio = np.asarray(chunk.audio_float_array, dtype=np.float32)
+                if n == 0 and i == 0:
+                    audio = trim_leading_silence(audio, self.sample_rate)
+                yield audio
 
 
 class EspeakSynthesizer:
