@@ -5,7 +5,9 @@ language; a rewritten reply that invents a fact is not sent."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
@@ -92,13 +94,9 @@ def _source_text(turn: Turn, shop: Shop) -> str:
             parts += [o.id, o.tracking or "", str(o.total), o.currency,
                       *(f"{i.qty} {i.name} {i.unit_price}" for i in o.items)]
             if o.delivered_at is not None:
-                for zone in ("Asia/Manila", "Asia/Jakarta", "Asia/Bangkok",
-                             "Asia/Ho_Chi_Minh", "America/Sao_Paulo", "America/Recife",
-                             "America/Mexico_City"):
-                    import datetime as dt
-                    import zoneinfo
-                    parts.append(dt.datetime.fromtimestamp(
-                        o.delivered_at, zoneinfo.ZoneInfo(zone)).date().isoformat())
+                zone = next(c.time_zone for c in shop.customers if c.id == o.customer_id)
+                parts.append(dt.datetime.fromtimestamp(
+                    o.delivered_at, zoneinfo.ZoneInfo(zone)).date().isoformat())
         elif kind == "kb":
             market, language, slug = ref.split("/")
             parts.append(next(a.body for a in shop.articles if (a.market, a.language, a.slug)

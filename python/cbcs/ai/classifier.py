@@ -14,27 +14,20 @@ shipped examples are kept on disk between runs (:func:`cached_embed`).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from cbcs.ai.embeddings import Embeddings
 from cbcs.ai.models import E5_SMALL
-from cbcs.ai.nearest import INTENTS, SENTIMENTS, Example, Label, load_examples
+from cbcs.ai.text import fold
+from cbcs.ai.nearest import (INTENTS, SENTIMENTS, Example, Label, check_labels,
+                             load_examples, read_rows)
 from cbcs.errors import ConfigError
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics, for the n-gram view."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
 
 
 @dataclass(frozen=True)
@@ -63,10 +56,7 @@ class TextClassifier:
     def add(self, examples: Iterable[Example]) -> None:
         """Learn from more labelled examples (used from the next text on)."""
         batch = list(examples)
-        for e in batch:
-            if e.label not in self.labels:
-                raise ConfigError(f"label: expected one of {', '.join(self.labels)}, "
-                                  f"got {e.label!r}")
+        check_labels(batch, self.labels)
         if not batch:
             return
         vectors = cached_embed(self.embeddings, [e.text for e in batch])
@@ -169,14 +159,13 @@ def cached_embed(embeddings: Embeddings, texts: Sequence[str]) -> np.ndarray:
     return vectors
 
 
-def _shipped(field: str, *names: str) -> list[Example]:
-    examples: list[Example] = []
-    for name in names:
-        try:
-            examples += load_examples(name, field)
-        except FileNotFoundError:
-            continue
-    return examples
+#: the shipped training examples (intent and sentiment labels on each line)
+TRAINING = ("intent_train.jsonl", "intent_train_vi.jsonl", "intent_train_2.jsonl")
+ESCALATION_TRAINING = ("escalation_train.jsonl", "escalation_train_2.jsonl")
+
+
+def _shipped(field: str, names: Sequence[str]) -> list[Example]:
+    return [e for name in names for e in load_examples(name, field)]
 
 
 #: what the escalation classifier answers: no handoff, or the reason for one
@@ -185,15 +174,8 @@ ESCALATION_LABELS = ("none", "asks for a human", "threat", "dispute refused or i
 
 
 def _escalation_examples() -> list[Example]:
-    rows = []
-    for name in ("escalation_train.jsonl", "escalation_train_2.jsonl"):
-        try:
-            text = resources.files("cbcs.ai").joinpath(f"data/{name}").read_text("utf-8")
-        except FileNotFoundError:
-            continue
-        rows += [json.loads(line) for line in text.splitlines() if line.strip()]
     return [Example(r["text"], r["lang"], r["reason"] if r["escalate"] else "none")
-            for r in rows]
+            for name in ESCALATION_TRAINING for r in read_rows(name)]
 
 
 def escalations(embeddings: Embeddings) -> TextClassifier:
@@ -205,12 +187,10 @@ def escalations(embeddings: Embeddings) -> TextClassifier:
 def intents(embeddings: Embeddings) -> TextClassifier:
     """Intents over :data:`INTENTS`, from the shipped examples."""
     return TextClassifier(embeddings, INTENTS,
-                          _shipped("intent", "intent_seed.jsonl", "intent_train.jsonl",
-                                   "intent_train_vi.jsonl", "intent_train_2.jsonl"))
+                          _shipped("intent", ("intent_seed.jsonl", *TRAINING)))
 
 
 def sentiments(embeddings: Embeddings) -> TextClassifier:
     """Sentiment over :data:`SENTIMENTS`, from the shipped examples."""
     return TextClassifier(embeddings, SENTIMENTS,
-                          _shipped("sentiment", "sentiment_seed.jsonl", "intent_train.jsonl",
-                                   "intent_train_vi.jsonl", "intent_train_2.jsonl"))
+                          _shipped("sentiment", ("sentiment_seed.jsonl", *TRAINING)))

@@ -13,22 +13,17 @@ probability of each reason and of ``none``, and hands over when ``none`` is belo
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-
-def _fold(text: str) -> str:
-    """Lower case without diacritics (customers often drop them), for matching."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "d")
+from cbcs.ai.text import fold
 
 
 def _terms(*words: str) -> re.Pattern[str]:
     # Latin-script words match whole; Thai and Chinese have no spaces, so as substrings.
-    parts = [re.escape(_fold(w)) if not w.isascii() and not any(c.isalpha() and c.isascii()
+    parts = [re.escape(fold(w)) if not w.isascii() and not any(c.isalpha() and c.isascii()
                                                                  for c in w)
-             else rf"\b{re.escape(_fold(w))}\b" for w in words]
+             else rf"\b{re.escape(fold(w))}\b" for w in words]
     return re.compile("|".join(parts))
 
 
@@ -65,7 +60,7 @@ class Decision:
 def decide(text: str, intent: str, sentiment: str,
            learned: Mapping[str, float] | None = None) -> Decision:
     """Whether to hand this turn to a person, and the reason an agent reads."""
-    folded = _fold(text)
+    folded = fold(text)
     if intent == "speak_to_human":
         return Decision(True, "asks for a human")
     threat = THREATS.search(folded)

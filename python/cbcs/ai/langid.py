@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cbcs.ai.models import ModelError
+from cbcs.ai.text import fold
 
 #: the languages of the markets, as cbcs tags them
 LANGUAGES = ("en", "es", "pt-BR", "id", "th", "vi", "tl", "zh")
@@ -76,14 +77,9 @@ _FUNCTION_WORDS = {
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
-
-
 def _function_word_vote(text: str) -> str | None:
     """The language whose function words ``text`` uses most, if clearly ahead."""
-    words = _WORD.findall(_fold(text))
+    words = _WORD.findall(fold(text))
     counts = sorted(((sum(w in vocab for w in words), lang)
                      for lang, vocab in _FUNCTION_WORDS.items()), reverse=True)
     (best, lang), (second, _) = counts[0], counts[1]

@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -55,11 +56,23 @@ class Label:
     runner_up: str | None
 
 
+def read_rows(name: str) -> list[dict[str, Any]]:
+    """The JSON lines shipped in ``cbcs/ai/data/<name>``."""
+    text = resources.files("cbcs.ai").joinpath(f"data/{name}").read_text("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
 def load_examples(name: str, field: str) -> list[Example]:
     """Examples shipped in ``cbcs/ai/data/<name>`` (JSON lines with ``field`` the label)."""
-    text = resources.files("cbcs.ai").joinpath(f"data/{name}").read_text("utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return [Example(r["text"], r["lang"], r[field]) for r in rows]
+    return [Example(r["text"], r["lang"], r[field]) for r in read_rows(name)]
+
+
+def check_labels(examples: Sequence[Example], labels: Sequence[str]) -> None:
+    """A :class:`ConfigError` naming the allowed labels when an example has another."""
+    for e in examples:
+        if e.label not in labels:
+            raise ConfigError(f"label: expected one of {', '.join(labels)}, "
+                              f"got {e.label!r}")
 
 
 class NearestExamples:
@@ -77,10 +90,7 @@ class NearestExamples:
     def add(self, examples: Iterable[Example]) -> None:
         """Learn from more labelled examples (used from the next text on)."""
         batch = list(examples)
-        for e in batch:
-            if e.label not in self.labels:
-                raise ConfigError(f"label: expected one of {', '.join(self.labels)}, "
-                                  f"got {e.label!r}")
+        check_labels(batch, self.labels)
         if not batch:
             return
         vectors = self.embeddings.embed([e.text for e in batch], "query")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import math
-import re
 import time
 import unicodedata
 from collections import deque

@@ -183,11 +183,20 @@ def run(args: argparse.Namespace, report: Report) -> None:
     report.figures.update(figures)
 
 
-def _cost_per_turn(e5: Any, langid: Any, intents: Any, sentiments: Any,
-                   escalations: Any) -> dict[str, Any]:
+def _context(shop: Any, customer: Any, now: float, channel: str) -> Any:
+    """The agent's view of one demo-shop customer: their orders, their market's articles."""
     import uuid
 
-    from cbcs.ai.agent import Agent, Context, Memory
+    from cbcs.ai.agent import Context
+
+    return Context(customer, [o for o in shop.orders if o.customer_id == customer.id],
+                   [a for a in shop.articles if a.market == customer.market], now,
+                   uuid.uuid4().hex[:8], channel=channel)
+
+
+def _cost_per_turn(e5: Any, langid: Any, intents: Any, sentiments: Any,
+                   escalations: Any) -> dict[str, Any]:
+    from cbcs.ai.agent import Agent, Memory
     from cbcs.ai.knowledge import KnowledgeIndex
     from cbcs.demo.shop import build
 
@@ -201,9 +210,7 @@ def _cost_per_turn(e5: Any, langid: Any, intents: Any, sentiments: Any,
     timings = []
     for row in rows[::3]:
         customer = by_market[market_of[row["lang"]]]
-        ctx = Context(customer, [o for o in shop.orders if o.customer_id == customer.id],
-                      [a for a in shop.articles if a.market == customer.market], now,
-                      uuid.uuid4().hex[:8])
+        ctx = _context(shop, customer, now, "chat")
         t0 = time.perf_counter()
         agent.respond(row["text"], Memory(), ctx)
         timings.append(1000 * (time.perf_counter() - t0))
@@ -223,9 +230,7 @@ def _voice(report: Report, agent: Any, short: bool) -> dict[str, Any] | None:
     except ImportError as missing:
         print(f"voice-to-voice: skipped ({missing})", flush=True)
         return None
-    import uuid
-
-    from cbcs.ai.agent import Context, Memory
+    from cbcs.ai.agent import Memory
     from cbcs.demo.shop import build
 
     shop = build(time.time())
@@ -233,9 +238,7 @@ def _voice(report: Report, agent: Any, short: bool) -> dict[str, Any] | None:
 
     def reply_as(lang: str) -> Callable[[str, str], str]:
         customer = next(c for c in shop.customers if c.id == customers[lang])
-        ctx = Context(customer, [o for o in shop.orders if o.customer_id == customer.id],
-                      [a for a in shop.articles if a.market == customer.market], time.time(),
-                      uuid.uuid4().hex[:8], channel="voice")
+        ctx = _context(shop, customer, time.time(), "voice")
         return lambda text, language: str(agent.respond(text, Memory(), ctx).reply)
 
     print("voice-to-voice: loading Whisper, piper and espeak-ng", flush=True)

@@ -15,8 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from cbcs.bus import Bus, BusError, open_bus
-from cbcs.contact import AuthorRole, Conversation, ConversationState
-from cbcs.contact.example import LabelledExample
+from cbcs.contact import Conversation, ConversationState
 from cbcs.server import openapi, rest, schemas, ws
 from cbcs.server.api import ApiError, aiohttp_handler, error_response
 from cbcs.server.auth import AuthError, Principal, Role, TokenAuthority, load_admin_key
@@ -192,15 +191,9 @@ class Node:
         return closed
 
     async def _learn(self, conversation: Conversation, intent: str, source: str) -> None:
-        if self.first_tier is not None:
-            await self.first_tier.learn(conversation, intent, source)
-            return
-        first = [m for m in await self.centre.history(conversation.id)
-                 if m.author_role is AuthorRole.CUSTOMER]
-        if first:
-            await self.store.add_example(LabelledExample(
-                "intent", conversation.market, conversation.language, intent, first[0].text,
-                source, self.clock()))
+        example = await self.centre.label(conversation, intent, source)
+        if example is not None and self.first_tier is not None:
+            await self.first_tier.learn(example)
 
     def authenticate(self, request: web.Request) -> Principal:
         """The principal of a request's bearer credential; AuthError when it is missing

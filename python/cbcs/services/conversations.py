@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from cbcs.bus.base import Bus, BusError
 from cbcs.contact import (AuthorRole, Conversation, ConversationState, Customer, Message,
                           MessageKind, Task, Ticket)
+from cbcs.contact.example import LabelledExample
 from cbcs.contact.knowledge import Article
 from cbcs.contact.task import ReservationStatus
 from cbcs.privacy import redact
@@ -242,6 +243,21 @@ class ContactCentre:
 
     async def put_article(self, article: Article) -> None:
         await self.store.put_article(article)
+
+    async def label(self, conversation: Conversation, intent: str,
+                    source: str) -> LabelledExample | None:
+        """An intent a person gave the conversation (``correction``) or closed it with
+        (``resolved``): its customer's first message, redacted, is stored as a labelled
+        example of the conversation's market and language (None: the customer wrote
+        nothing)."""
+        first = next((m for m in await self.history(conversation.id)
+                      if m.author_role is AuthorRole.CUSTOMER), None)
+        if first is None:
+            return None
+        example = LabelledExample("intent", conversation.market, conversation.language,
+                                  intent, redact(first.text).text, source, self.clock())
+        await self.store.add_example(example)
+        return example
 
 
 def message_event(message: Message) -> dict[str, Any]:

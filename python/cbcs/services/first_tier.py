@@ -199,24 +199,12 @@ class FirstTier:
         return await loop.run_in_executor(self._pool, agent.summary, last[-1].text,
                                           memory, ctx)
 
-    async def learn(self, conversation: Conversation, intent: str, source: str,
-                    text: str | None = None) -> LabelledExample | None:
-        """An intent a person gave this conversation (``correction``) or closed it with
-        (``resolved``): the customer's first message (redacted) joins the store's examples
-        for the conversation's market and language, and the classifier learns it now."""
-        if text is None:
-            first = [m for m in await self.centre.history(conversation.id)
-                     if m.author_role is AuthorRole.CUSTOMER]
-            if not first:
-                return None
-            text = first[0].text
-        example = LabelledExample("intent", conversation.market, conversation.language,
-                                  intent, redact(text).text, source, self.centre.clock())
-        await self.store.add_example(example)
+    async def learn(self, example: LabelledExample) -> None:
+        """A labelled example a person made (:meth:`ContactCentre.label`): the classifier
+        learns it now."""
         agent = await self.agent()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._pool, agent.learn, example)
-        return example
 
 
 def load_offline(store_examples: list[LabelledExample] | None = None) -> Callable[[], Agent]:
