@@ -56,6 +56,27 @@ def test_whisper_tells_spanish_and_transcribes_it_in_spanish(whisper: WhisperTra
     assert {"arenas", "grano", "medio"} & set(found.text.lower().split())
 
 
+def test_expected_backchannels_are_heard_and_other_short_words_are_not(
+        whisper: WhisperTranscriber) -> None:
+    from scipy.signal import resample_poly
+
+    from cbcs.ai.voice import BACKCHANNEL_PHRASES, is_backchannel
+
+    espeak = EspeakSynthesizer()
+
+    def said(line: str) -> np.ndarray:
+        audio = np.concatenate(list(espeak.synthesize(line, "es")))
+        g = np.gcd(espeak.sample_rate, 16000)
+        return np.asarray(resample_poly(audio, 16000 // g, espeak.sample_rate // g), np.float32)
+
+    expect = BACKCHANNEL_PHRASES["es"]
+    # espeak's robotic "claro" reads as "plado" on its own (measured here)
+    assert is_backchannel(whisper.transcribe(said("Claro."), "es", expect=expect).text)
+    for line in ("Espere.", "Un momento."):
+        heard = whisper.transcribe(said(line), "es", expect=expect).text
+        assert not is_backchannel(heard), heard
+
+
 def test_a_stream_gives_interims_then_the_final(whisper: WhisperTranscriber) -> None:
     audio = clip("en_librispeech_quilter_leopard")
     stream = whisper.stream("en", interval_s=2.0)

@@ -196,7 +196,9 @@ def test_transcription_uploads_a_wav_and_reads_the_transcript(fake: FakeOpenAI) 
     assert said.segments == ((0.0, 1.5, said.text),)
     form = fake.received[0].body
     assert form["language"] == "pt" and form["model"] == "whisper-fake"
-    assert form["file"][:4] == b"RIFF"
+    assert form["file"][:4] == b"RIFF" and "prompt" not in form
+    stt.transcribe(tone(0.3), language="es", expect=("Sí.", "Vale."))
+    assert fake.received[1].body["prompt"] == "Sí. Vale."  # the service's word bias
     # Whisper names the language it heard; cbcs tags it.
     assert stt.transcribe(tone(0.2)).language == "en"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cbcs.ai.providers import Transcript
-from cbcs.ai.voice import (FRAME_MS, BargeIn, BargeInConfig, EndpointConfig, Endpointer,
+from cbcs.ai.voice import (BACKCHANNEL_PHRASES, FRAME_MS, BargeIn, BargeInConfig, EndpointConfig, Endpointer,
                            SimulatedLane, VoiceLoop, is_backchannel, run_frames,
                            sentence_state)
 from cbcs.errors import ConfigError
@@ -220,8 +220,11 @@ class ScriptedAsr:
     def __init__(self, script: Callable[[float], str]) -> None:
         self.script = script
         self.calls: list[float] = []
+        self.expects: list[tuple[str, ...]] = []
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, language: str | None = None, *,
+                   expect: Sequence[str] = ()) -> Transcript:
+        self.expects.append(tuple(expect))
         self.calls.append(audio.size / 16000)
         return Transcript(self.script(audio.size / 16000), language or "en")
 
@@ -277,6 +280,7 @@ def signal(probs: Sequence[float]) -> np.ndarray:
 def test_each_stage_is_timed_and_the_final_transcript_starts_at_the_first_silence() -> None:
     loop, asr = make_loop(lambda s: "Where is my order?")
     out, _ = run_frames(loop, signal(frames((Q, 200), (S, 2000), (Q, 2000))))
+    assert set(asr.expects) == {()}  # the AI was quiet: nothing is expected
     [turn] = loop.turns
     assert turn.outcome == "replied" and turn.reply == "you said Where is my order?"
     assert turn.speech_end_ms == 2200
@@ -337,8 +341,10 @@ def test_the_ai_goes_quiet_within_150_ms_of_the_customers_onset() -> None:
 
 
 def test_a_backchannel_pauses_the_ai_and_it_resumes_where_it_stopped() -> None:
-    loop, _ = make_loop(lambda s: "uh-huh")
+    loop, asr = make_loop(lambda s: "uh-huh")
     out = ai_then_customer(loop, frames((S, 300), (Q, 2500)))
+    # speech over the AI is transcribed expecting the language's backchannels
+    assert BACKCHANNEL_PHRASES["en"] in asr.expects
     [record] = loop.barge_ins
     assert record.action == "resume" and "backchannel" in record.reason
     assert [t.outcome for t in loop.turns] == ["backchannel"]

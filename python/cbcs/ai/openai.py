@@ -581,7 +581,10 @@ class OpenAITranscriber(_Client):
         self.response_format = response_format
         self.max_stream_s = float(max_stream_s)
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, language: str | None = None, *,
+                   expect: Sequence[str] = ()) -> Transcript:
+        """``expect`` is sent as the request's ``prompt`` (the service's way to bias
+        recognition towards words)."""
         _check_audio(audio)
         if audio.size == 0:
             raise FrameError("audio: expected float32[n] with n > 0, got float32[0]")
@@ -589,6 +592,8 @@ class OpenAITranscriber(_Client):
         data = {"model": self.model, "response_format": self.response_format}
         if language is not None:
             data["language"] = language.split("-")[0].lower()  # ISO 639-1: pt-BR -> pt
+        if expect:
+            data["prompt"] = " ".join(expect)
         files = {"file": ("audio.wav", _wav(audio, self.sample_rate), "audio/wav")}
         document = self._post_json(path, data=data, files=files)
         text = document.get("text")

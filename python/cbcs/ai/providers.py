@@ -63,7 +63,11 @@ class Transcriber(Protocol):
 
     sample_rate: int
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript: ...
+    def transcribe(self, audio: np.ndarray, language: str | None = None, *,
+                   expect: Sequence[str] = ()) -> Transcript:
+        """The text of ``audio``. ``expect``: phrases the speaker is likely to say (the
+        backchannels of ``language`` while the AI talks); a transcriber may answer one of
+        them when the audio fits it nearly as well as its own best reading."""
 
     def stream(self, language: str | None = None) -> TranscriberStream: ...
 

@@ -33,8 +33,8 @@ import numpy as np
 from cbcs.ai.providers import Synthesizer, Transcriber, TranscriberStream, Transcript, VoiceActivity
 from cbcs.errors import ConfigError
 
-__all__ = ["BACKCHANNELS", "BargeIn", "BargeInAction", "BargeInConfig", "BargeInRecord",
-           "CoreVad", "EndpointConfig", "EndpointEvent", "Endpointer", "FRAME_MS", "Lane",
+__all__ = ["BACKCHANNELS", "BACKCHANNEL_PHRASES", "BargeIn", "BargeInAction", "BargeInConfig",
+           "BargeInRecord", "CoreVad", "EndpointConfig", "EndpointEvent", "Endpointer", "FRAME_MS", "Lane",
            "SimulatedLane", "ThreadLane", "TurnRecord", "VoiceLoop", "is_backchannel",
            "sentence_state"]
 
@@ -115,6 +115,23 @@ opo oo sige ay talaga ganun
 嗯 嗯嗯 对 对对 好 好的 是 是的 哦 啊 行
 """.split())
 _BACKCHANNEL_MAX_CHARS = 24
+
+#: What the transcriber is told to expect of speech over the AI: the language's usual
+#: backchannels (see ``Transcriber.transcribe(expect=...)``). Short words said over
+#: another voice are often misread without it; real interruptions still are not taken
+#: for one.
+BACKCHANNEL_PHRASES: dict[str, tuple[str, ...]] = {
+    "en": ("Uh-huh.", "Okay.", "Yeah.", "Yes.", "Right.", "Mhm.", "Sure.", "I see.", "Got it."),
+    "es": ("Sí.", "Sí, sí.", "Ajá.", "Vale.", "Claro.", "Bueno.", "Ok.", "Ya.", "Mhm.",
+           "Entiendo.", "Exacto.", "Dale."),
+    "pt-BR": ("Sim.", "Sim, sim.", "Aham.", "Tá.", "Certo.", "Entendi.", "Beleza.", "Uhum.",
+              "Isso."),
+    "id": ("Iya.", "Oke.", "Ya.", "Betul.", "Baik.", "Oh, gitu."),
+    "vi": ("Vâng.", "Dạ.", "Ừ.", "Ờ.", "Được.", "Okê."),
+    "tl": ("Opo.", "Oo.", "Sige.", "Ah, talaga."),
+    "th": ("ค่ะ", "ครับ", "อืม", "โอเค", "ใช่"),
+    "zh": ("嗯。", "对。", "好的。", "是的。", "哦。"),
+}
 
 
 def _fold(text: str) -> str:
@@ -884,11 +901,12 @@ class VoiceLoop:
     def _submit_final(self, now_ms: float) -> None:
         audio = np.concatenate(self._audio) if self._audio else np.zeros(0, np.float32)
         language = self.language
+        expect = BACKCHANNEL_PHRASES.get(language or "", ()) if self._barge.active else ()
         self._final = None
         if self._turn is not None:
             self._turn.final_started_ms = now_ms
         self._final_job = self._lane.submit(
-            "asr_final", lambda: self._asr.transcribe(audio, language), now_ms)
+            "asr_final", lambda: self._asr.transcribe(audio, language, expect=expect), now_ms)
 
     def _maybe_interim(self, now_ms: float) -> None:
         if (self._turn is None or self._stream is None or self._endpointer.state != "speech"
