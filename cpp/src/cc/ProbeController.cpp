@@ -20,6 +20,9 @@ void ProbeController::Start(double bitrate_bps, double now_ms, double scale,
     return;
   }
   pending_[num_pending_++] = ProbeCluster{next_id_++, bitrate_bps, 5, 15};
+  // A probe at the cap is the last of its chain: an estimate that reaches 0.7 x the cap
+  // would otherwise start another one at the cap after every feedback, for ever.
+  further_ = bitrate_bps < cap;
   last_probe_ms_ = now_ms;
   last_probe_bps_ = bitrate_bps;
   waiting_ = true;
@@ -40,7 +43,7 @@ void ProbeController::OnEstimate(double estimate_bps, double now_ms) noexcept {
     }
     return;
   }
-  if (waiting_ && estimate_bps >= min_expected_bps_ && estimate_bps < max_bps_) {
+  if (waiting_ && further_ && estimate_bps >= min_expected_bps_ && estimate_bps < max_bps_) {
     // The probe got through: keep going up while it does.
     Start(estimate_bps * chain_scale_, now_ms, chain_scale_, chain_success_);
   }

@@ -38,5 +38,17 @@ TEST(ProbeController, RampProbeChainsWhileProbesSucceedAndOneAtATime) {
   EXPECT_TRUE(p.RequestRampProbe(1'450'000, 1400));
 }
 
+TEST(ProbeController, AProbeAtTheCapEndsItsChain) {
+  // The 6x start-up probe is capped at 3 Mbit/s; an estimate of 2.4 Mbit/s (over 70 % of the
+  // cap) used to start another probe at the cap after every feedback, keeping a queue full.
+  ProbeController p({}, 3'000'000);
+  p.OnEstimate(500'000, 0);
+  ProbeCluster c[4];
+  ASSERT_EQ(p.TakeClusters(c, 4), 2u);
+  EXPECT_DOUBLE_EQ(c[1].bitrate_bps, 3'000'000);
+  for (int i = 1; i <= 10; ++i) p.OnEstimate(2'400'000, 200.0 * i);
+  EXPECT_EQ(p.TakeClusters(c, 4), 0u);
+}
+
 }  // namespace
 }  // namespace cbcs::cc

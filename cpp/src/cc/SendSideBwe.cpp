@@ -23,6 +23,8 @@ constexpr double kSpareCapacityRatio = 1.25;
 constexpr double kSevereQueueMs = 100;
 constexpr double kSevereDeliveryRatio = 0.8;
 constexpr double kAloneRatio = 1.2;
+// We have backed off when we send this much less than gets through.
+constexpr double kBackedOffRatio = 0.95;
 
 AimdConfig MakeAimd(const SendSideBweConfig& c) {
   AimdConfig a;
@@ -241,10 +243,17 @@ void SendSideBwe::UpdateBurstRate(size_t n, double now_ms) noexcept {
 void SendSideBwe::UpdateCompeting(double min_queue_ms, double now_ms) noexcept {
   if (min_queue_ms >= config_.standing_queue_ms) {
     shallow_since_ms_ = -1;
-    if (standing_since_ms_ < 0) standing_since_ms_ = now_ms;
-    if (now_ms - standing_since_ms_ >= config_.competing_after_ms) competing_ = true;
+    if (standing_since_ms_ < 0) {
+      standing_since_ms_ = now_ms;
+      backed_off_ms_ = -1;
+    }
+    // Only a queue that stands although we send less than gets through is not ours.
+    const std::optional<double> acked = acked_.bitrate_bps();
+    if (backed_off_ms_ < 0 && acked && target_ < kBackedOffRatio * *acked) backed_off_ms_ = now_ms;
+    if (backed_off_ms_ >= 0 && now_ms - backed_off_ms_ >= config_.competing_after_ms) competing_ = true;
   } else {
     standing_since_ms_ = -1;
+    backed_off_ms_ = -1;
     if (competing_) {
       if (shallow_since_ms_ < 0) shallow_since_ms_ = now_ms;
       if (now_ms - shallow_since_ms_ >= config_.competing_exit_ms) competing_ = false;

@@ -159,6 +159,16 @@ def run(args: argparse.Namespace, report: Report) -> None:
         report.check("5.1 after 2.5 -> 0.6 Mbit/s: queueing delay under 100 ms within 2 s",
                      all(r.drop_queue_ms is not None and r.drop_queue_ms <= 2000 for r in r51),
                      ", ".join(f"{_fmt(r.drop_queue_ms, '.0f')} ms" for r in r51))
+    rsq = runs_of("standing-queue")
+    if rsq:
+        report.check("standing queue, 2.5 -> 0.6 Mbit/s: send rate below capacity within 2 s",
+                     all(r.drop_rate_below_ms is not None and r.drop_rate_below_ms <= 2000
+                         for r in rsq),
+                     ", ".join(f"{_fmt(r.drop_rate_below_ms, '.0f')} ms" for r in rsq))
+        report.check("standing queue: p95 queueing delay over the run < 100 ms",
+                     all(r.qdelay_p95_ms < 100 for r in rsq),
+                     "cbcs " + ", ".join(f"{r.qdelay_p95_ms:.0f} ms" for r in rsq) + "; aiortc " +
+                     ", ".join(f"{r.qdelay_p95_ms:.0f} ms" for r in results["standing-queue"]["aiortc"]))
     r54 = runs_of("5.4")
     if r54:
         report.check("5.4 three flows: Jain fairness >= 0.9 after 30 s",

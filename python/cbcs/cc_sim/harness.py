@@ -328,6 +328,9 @@ def cases(short: bool) -> dict[str, Case]:
     s52, d52 = _scaled([(25, 4.0e6), (25, 2.0e6), (25, 3.5e6), (25, 1.0e6), (25, 2.0e6)], short, 0.5)
     s53, d53 = _scaled([(100, 2.0e6)], short, 0.6)
     r53, _ = _scaled([(35, 2.0e6), (35, 0.8e6), (30, 2.0e6)], short, 0.6)
+    # Issue 19's standing queue: 40 ms propagation, a drop-tail buffer of 250 ms, capacity
+    # 2.5 -> 0.6 -> 3.0 Mbit/s (a five-fold rise at the end).
+    ssq, dsq = _scaled([(20, 2.5e6), (20, 0.6e6), (20, 3.0e6)], short, 0.6)
     d54 = 120_000.0 * (0.5 if short else 1.0)
     d56 = 120_000.0 * (0.5 if short else 1.0)
     out = [
@@ -339,6 +342,8 @@ def cases(short: bool) -> dict[str, Case]:
              flow_starts=(0.0, 10_000.0, 20_000.0)),
         Case("5.6", "one flow against a long-lived TCP-like AIMD flow", d56, schedule=[(0.0, 2.0e6)],
              tcp=True, fair_after_ms=20_000.0),
+        Case("standing-queue", "2.5 -> 0.6 -> 3.0 Mbit/s behind a 250 ms drop-tail buffer", dsq,
+             schedule=ssq, queue_ms=250.0, delay_ms=40.0),
     ]
     for p in netsim.PROFILE_NAMES:
         out.append(Case(p, f"DESIGN.md profile {p}", 60_000.0 * (0.5 if short else 1.0), profile=p))

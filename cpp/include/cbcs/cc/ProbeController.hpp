@@ -61,6 +61,7 @@ class ProbeController {
   int next_id_ = 1;
   bool started_ = false;
   bool waiting_ = false;           // a probe is out, further probing depends on its result
+  bool further_ = false;           // and the chain may go on (the probe was below the cap)
   double min_expected_bps_ = 0;    // estimate a successful probe should reach
   double chain_scale_ = 2.0;       // next probe of the chain at this x the estimate
   double chain_success_ = 0.7;

@@ -34,9 +34,10 @@ struct SendSideBweConfig {
   LossBasedConfig loss;
   ProbeControllerConfig probing;
   double beta = 0.85;
-  // A queue that stays at least standing_queue_ms deep for competing_after_ms although we back
-  // off is kept up by a loss-based competitor: the detector then uses its competing floor
-  // until the queue has stayed shallower for competing_exit_ms.
+  // A queue that stays at least standing_queue_ms deep for competing_after_ms although we
+  // send less than gets through is kept up by a loss-based competitor: the detector then uses
+  // its competing floor until the queue has stayed shallower for competing_exit_ms. (A queue
+  // of our own, kept up while we send at or above what gets through, is not a competitor's.)
   double standing_queue_ms = 25;
   double competing_after_ms = 3000;
   double competing_exit_ms = 3000;
@@ -148,6 +149,7 @@ class SendSideBwe {
   double last_delay_cut_ms_ = -1e9;
   bool competing_ = false;
   double standing_since_ms_ = -1;  // the queue has been standing since (or -1)
+  double backed_off_ms_ = -1;      // and we have sent less than gets through since (or -1)
   double shallow_since_ms_ = -1;   // while competing: the queue has been shallow since
   double ramp_since_ms_ = -1;      // multiplicative increase without overuse since (or -1)
   double overuse_acked_bps_ = 0;   // acknowledged bitrate at the last overuse
