@@ -1,9 +1,11 @@
-"""Intent and sentiment from labelled examples: a linear model over two views of a text.
+"""Intent and sentiment from labelled examples: a linear model over three views of a text.
 
 :class:`TextClassifier` joins the text's multilingual e5 vector (what it means, in any
 language) with character n-grams of the text folded to lower case without diacritics
 (how it is written: "don hang" and "đơn hàng" look alike, and colloquial spellings such
-as "udah sampe" or "pq" are learnt as written) and fits a logistic regression over both.
+as "udah sampe" or "pq" are learnt as written) and, for intents, with its folded words and
+word pairs (Vietnamese writes a word as several syllables: "hoàn tiền" is refund, "hoàn"
+and "tiền" alone are not), and fits a logistic regression over them.
 It starts from the examples shipped in ``data/`` (written for cbcs, disjoint from the
 evaluation sets) and learns from every example :meth:`TextClassifier.add` gives it, such
 as an intent a human agent corrected: the next text classified uses it (the model is
@@ -39,13 +41,15 @@ class _Model:
 
 class TextClassifier:
     """Labels over ``labels`` from examples (see the module docstring). ``weight`` scales
-    the e5 view against the n-gram view; ``c`` is the regression's inverse penalty."""
+    the e5 view against the n-gram views; ``c`` is the regression's inverse penalty;
+    ``words`` adds the word view (it helped intents, 91.8 -> 92.1 % on the eval set and
+    96.1 -> 96.7 % held out, and cost escalation 1.7 points of recall there)."""
 
     def __init__(self, embeddings: Embeddings, labels: Sequence[str],
                  examples: Iterable[Example] = (), *, weight: float = 2.0,
-                 c: float = 20.0) -> None:
+                 c: float = 20.0, words: bool = False) -> None:
         self.embeddings, self.labels = embeddings, tuple(labels)
-        self.weight, self.c = weight, c
+        self.weight, self.c, self.words = weight, c, words
         self.examples: list[Example] = []
         self._vectors: list[np.ndarray] = []
         self._model: _Model | None = None
@@ -69,6 +73,7 @@ class TextClassifier:
         from scipy.sparse import csr_matrix, hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import FeatureUnion
 
         with self._lock:
             if self._model is not None and not self._stale:
@@ -84,8 +89,13 @@ class TextClassifier:
                 grams = vectorizer.transform(texts)  # type: ignore[attr-defined]
                 regression.set_params(warm_start=True)  # type: ignore[attr-defined]
             else:
-                vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4),
-                                             sublinear_tf=True, min_df=1, preprocessor=fold)
+                views = [("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4),
+                                                   sublinear_tf=True, preprocessor=fold))]
+                if self.words:
+                    views.append(("words", TfidfVectorizer(
+                        analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+                        preprocessor=fold, token_pattern=r"(?u)\b\w+\b")))
+                vectorizer = FeatureUnion(views)
                 grams = vectorizer.fit_transform(texts)
                 regression = LogisticRegression(C=self.c, max_iter=1000, tol=1e-3)
             dense = csr_matrix(np.stack(self._vectors) * self.weight)
@@ -161,6 +171,9 @@ def cached_embed(embeddings: Embeddings, texts: Sequence[str]) -> np.ndarray:
 
 #: the shipped training examples (intent and sentiment labels on each line)
 TRAINING = ("intent_train.jsonl", "intent_train_vi.jsonl", "intent_train_2.jsonl")
+#: more informal Vietnamese, Indonesian and Portuguese, for intents only (its sentiment
+#: labels made the escalation gate worse: held-out precision 81.4 -> 79.8 %)
+INTENT_ONLY = ("intent_train_3.jsonl",)
 ESCALATION_TRAINING = ("escalation_train.jsonl", "escalation_train_2.jsonl")
 
 
@@ -187,7 +200,8 @@ def escalations(embeddings: Embeddings) -> TextClassifier:
 def intents(embeddings: Embeddings) -> TextClassifier:
     """Intents over :data:`INTENTS`, from the shipped examples."""
     return TextClassifier(embeddings, INTENTS,
-                          _shipped("intent", ("intent_seed.jsonl", *TRAINING)))
+                          _shipped("intent", ("intent_seed.jsonl", *TRAINING, *INTENT_ONLY)),
+                          words=True)
 
 
 def sentiments(embeddings: Embeddings) -> TextClassifier:
