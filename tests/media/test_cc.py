@@ -153,3 +153,15 @@ def test_on_feedback_takes_python_tuples_with_none_for_lost() -> None:
     st_ = bwe.stats()
     assert st_["unknown_packets"] == 0
     assert st_["rtt_ms"] > 0
+
+
+def test_a_standing_queue_of_our_own_is_drained_and_a_five_fold_rise_found() -> None:
+    # Capacity 2.5 -> 0.6 -> 3.0 Mbit/s behind a 250 ms drop-tail buffer (simulated time).
+    from cbcs.cc_sim.harness import cases, run_case
+
+    case = cases(short=True)["standing-queue"]
+    for seed in (1, 2):
+        r = run_case(case, "cbcs", seed)
+        drop, rise = r.settle_ms
+        assert drop <= 2000 and r.qdelay_p95_ms < 100 and r.loss < 0.02
+        assert rise <= 8000  # to 85 % of the new capacity, not 8 %/s for 20 s
