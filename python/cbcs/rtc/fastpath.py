@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pylibsrtp
-from aiortc.rtcdtlstransport import State
 
+from cbcs.rtc import internals
 from cbcs.rtc.media import mono_ms
 
 #: ``on_audio(packet, arrival_ms)``: one decrypted RTP packet and when it arrived.
@@ -47,7 +47,7 @@ class AudioFastPath:
         #: when set, the arrival time of the datagram being delivered (the kernel's, from
         #: :mod:`cbcs.rtc.tickread`); otherwise arrival is now
         self.arrival_ms: float | None = None
-        self._connection = dtls.transport.iceGatherer._connection
+        self._connection = internals.ice_connection(dtls)
 
     def datagram(self, data: bytes) -> bool:
         """Take one received datagram if it is our audio RTP; False leaves it to aiortc."""
@@ -55,7 +55,7 @@ class AudioFastPath:
             return False
         if data[1] & 0x7F not in self.payload_types:
             return False
-        srtp = self.dtls._rx_srtp
+        srtp = internals.srtp_sessions(self.dtls)[0]
         if srtp is None:
             return False
         arrival_ms = self.arrival_ms if self.arrival_ms is not None else mono_ms()
@@ -72,9 +72,9 @@ class AudioFastPath:
 
         Raises ConnectionError before DTLS-SRTP is up or once the call is gone."""
         dtls = self.dtls
-        srtp = dtls._tx_srtp
-        pair = self._connection._nominated.get(1)
-        if srtp is None or pair is None or dtls._state is not State.CONNECTED:
+        srtp = internals.srtp_sessions(dtls)[1]
+        pair = internals.selected_pair(self._connection)
+        if srtp is None or pair is None or not internals.dtls_connected(dtls):
             raise ConnectionError("not connected")
         protected = srtp.protect_rtcp(data) if is_rtcp(data) else srtp.protect(data)
         pair.protocol.transport.sendto(protected, pair.remote_addr)
@@ -84,7 +84,7 @@ class AudioFastPath:
 
     def protocols(self) -> list[Any]:
         """aioice's protocol (one per socket) of the ICE connection."""
-        return list(self._connection._protocols)
+        return internals.ice_protocols(self._connection)
 
     def install(self) -> None:
         """Put the fast path in front of aiortc on every socket of the ICE connection."""

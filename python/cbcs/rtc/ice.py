@@ -16,6 +16,8 @@ from typing import Any
 from aioice.ice import CandidatePair, get_host_addresses
 from aiortc import RTCPeerConnection
 
+from cbcs.rtc import internals
+
 #: Called once per new host socket that aioice binds, with its StunProtocol.
 ProtocolHook = Callable[[Any], None]
 
@@ -31,7 +33,7 @@ def ice_connections(pc: RTCPeerConnection) -> list[Any]:
     for dtls in transports:
         if dtls is None:
             continue
-        conn = dtls.transport.iceGatherer._connection
+        conn = internals.ice_connection(dtls)
         seen[id(conn)] = conn
     return list(seen.values())
 
@@ -48,28 +50,16 @@ def configure_ice(
     before ``setLocalDescription``, which is when aiortc gathers. Calling it twice is
     harmless: the first configuration stays.
     """
+    def addresses(offered: list[str]) -> list[str]:
+        return list(dict.fromkeys([*offered, LOOPBACK])) if only is None else list(only)
+
     for conn in ice_connections(pc):
-        if getattr(conn, "_cbcs_configured", False):
-            continue
-        conn._cbcs_configured = True
-        original = conn.get_component_candidates
+        def bound(protocol: Any, _conn: Any = conn) -> None:
+            guard_datagrams(_conn, protocol)
+            if on_protocol is not None:
+                on_protocol(protocol)
 
-        async def gather(component: int, addresses: list[str], timeout: int = 5,
-                         _conn: Any = conn, _original: Any = original) -> list[Any]:
-            if only is None:
-                wanted = list(dict.fromkeys([*addresses, LOOPBACK]))
-            else:
-                wanted = list(only)
-            before = len(_conn._protocols)
-            candidates = await _original(component=component, addresses=wanted,
-                                         timeout=timeout)
-            for protocol in _conn._protocols[before:]:
-                guard_datagrams(_conn, protocol)
-                if on_protocol is not None:
-                    on_protocol(protocol)
-            return list(candidates)
-
-        conn.get_component_candidates = gather
+        internals.wrap_gathering(conn, addresses, bound)
 
 
 class DatagramGuard:
@@ -113,7 +103,7 @@ def guard_datagrams(conn: Any, protocol: Any) -> DatagramGuard:
         """True/False once some pair succeeded; None before (nothing to judge by yet)."""
         if addr in validated:
             return True
-        pairs = list(conn._check_list)
+        pairs = internals.ice_check_list(conn)
         if not any(p.state == CandidatePair.State.SUCCEEDED for p in pairs):
             return None
         validated.update(p.remote_addr for p in pairs)
@@ -144,7 +134,7 @@ def dropped_datagrams(pc: RTCPeerConnection) -> int:
     """Datagrams the guards of ``pc``'s sockets dropped so far."""
     total = 0
     for conn in ice_connections(pc):
-        for protocol in conn._protocols:
+        for protocol in internals.ice_protocols(conn):
             guard = getattr(protocol, "cbcs_guard", None)
             if guard is not None:
                 total += guard.dropped

@@ -16,6 +16,7 @@ from typing import Any
 
 from cbcs import _core
 from cbcs.media.cc import FeedbackGenerator
+from cbcs.rtc import internals
 from cbcs.rtc.receive import JitterBufferReceiver
 
 #: RFC 5764 section 4.2: the exporter label for DTLS-SRTP keying material.
@@ -25,17 +26,18 @@ _EXPORTER_LABEL = b"EXTRACTOR-dtls_srtp"
 def srtp_master_keys(dtls: Any) -> tuple[int, bytes, bytes] | None:
     """(libsrtp profile, receive master key+salt, send master key+salt) of aiortc's DTLS
     transport, or None before its handshake chose a profile."""
-    ssl = getattr(dtls, "_ssl", None)
-    if ssl is None or dtls._rx_srtp is None:
+    keying = internals.srtp_keying(dtls)
+    if keying is None:
         return None
+    ssl, profiles, role = keying
     chosen = ssl.get_selected_srtp_profile()
-    profile = next((p for p in dtls._srtp_profiles if p.openssl_profile == chosen), None)
+    profile = next((p for p in profiles if p.openssl_profile == chosen), None)
     if profile is None:
         return None
     view = ssl.export_keying_material(_EXPORTER_LABEL,
                                       2 * (profile.key_length + profile.salt_length))
     client, server = profile.get_key_and_salt(view, 0), profile.get_key_and_salt(view, 1)
-    rx, tx = (client, server) if dtls._role == "server" else (server, client)
+    rx, tx = (client, server) if role == "server" else (server, client)
     return int(profile.libsrtp_profile), bytes(rx), bytes(tx)
 
 
@@ -44,7 +46,7 @@ class AudioLink:
 
     def __init__(self, dtls: Any, core: Any) -> None:
         self.core = core
-        self._connection = dtls.transport.iceGatherer._connection
+        self._connection = internals.ice_connection(dtls)
         self._pair: Any = None
 
     @classmethod
@@ -61,7 +63,7 @@ class AudioLink:
 
     def follow_route(self) -> None:
         """Send to (and take audio only from) the pair ICE selected, if it changed."""
-        pair = self._connection._nominated.get(1)
+        pair = internals.selected_pair(self._connection)
         if pair is self._pair or pair is None:
             return
         sock: socket.socket = pair.protocol.transport.get_extra_info("socket")

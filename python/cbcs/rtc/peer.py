@@ -26,7 +26,7 @@ from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket
 from cbcs.errors import ConfigError
 from cbcs.media import (Denoiser, FeedbackGenerator, JitterBuffer, SendSideBwe, TransportFeedback,
                         netsim)
-from cbcs.rtc import protection
+from cbcs.rtc import internals, protection
 from cbcs.rtc import sdp as sdpmod
 from cbcs.rtc.fastpath import AudioFastPath, AudioHandler
 from cbcs.rtc.link import AudioLink
@@ -41,6 +41,7 @@ from cbcs.rtc.stats import CallStats
 from cbcs.rtc.tickread import TickReader
 
 log = logging.getLogger("cbcs.rtc")
+internals.check_versions()
 
 #: The media clock's period: one Opus frame.
 TICK_S = 0.020
@@ -303,17 +304,12 @@ class Peer(_BasePeer):
                                  packet.payload_type, packet.payload, now_ms)
             received((accepted, packet.ssrc, -1 if tseq is None else tseq), now_ms)
 
-        original_rtcp = receiver._handle_rtcp_packet
-
-        async def handle_rtcp(packet: Any) -> None:
+        def on_rtcp(packet: Any) -> None:
             if isinstance(packet, RtcpSrPacket):
                 self._lsr = ((packet.sender_info.ntp_timestamp >> 16) & 0xFFFFFFFF,
                              time.time())
-            await original_rtcp(packet)
 
-        # Instance attributes: only this receiver changes, aiortc's class stays stock.
-        receiver._handle_rtp_packet = handle_rtp
-        receiver._handle_rtcp_packet = handle_rtcp
+        internals.replace_receiver_handlers(receiver, handle_rtp, on_rtcp)
 
     def _after_answer(self, answer: str, offer: str, transceiver: Any) -> str:
         dtls = transceiver.sender.transport
@@ -323,31 +319,27 @@ class Peer(_BasePeer):
         if self.offer.red_pt is not None and self.audio_sender is not None:
             self.audio_sender.set_red(self.offer.red_pt, self.red_depth)
             # aiortc's router only passes payload types it negotiated itself
-            dtls._rtp_router.payload_type_table.setdefault(self.offer.red_pt, set()).add(
-                transceiver.receiver)
+            internals.route_payload_type(dtls, self.offer.red_pt, transceiver.receiver)
             self.core.append("red:adaptive" if self.adaptive_red else f"red:{self.red_depth}")
         if tcc:
             ext = RTCRtpParameters(headerExtensions=[RTCRtpHeaderExtensionParameters(
                 id=int(self.offer.transport_cc_id or 0), uri=sdpmod.TRANSPORT_CC_URI)])
-            dtls._rtp_header_extensions_map.configure(ext)        # parse Chrome's
-            sender._RTCRtpSender__rtp_header_extensions_map.configure(ext)  # write ours
-            self.feedback = FeedbackGenerator(sender_ssrc=sender._ssrc)
+            internals.configure_header_extensions(dtls, sender, ext)  # parse theirs, write ours
+            self.feedback = FeedbackGenerator(sender_ssrc=internals.sender_ssrc(sender))
             self.bwe = SendSideBwe(start_bps=64_000, min_bps=16_000, max_bps=256_000)
             if self.audio_sender is not None:
                 self.audio_sender.on_sent = self.bwe.on_packet_sent
-            original_rtcp_data = dtls._handle_rtcp_data
             bwe, sent_loss = self.bwe, self.sent_loss
 
-            async def handle_rtcp_data(data: bytes) -> None:
+            def on_rtcp_data(data: bytes) -> None:
                 now_ms = mono_ms()
                 for chunk in _rtcp_packets(data):
                     if chunk[1] == 205 and chunk[0] & 0x1F == 15:
                         if bwe.on_transport_feedback(chunk, now_ms):
                             feedback = TransportFeedback.parse(chunk)
                             sent_loss.add(arrival is not None for _, arrival in feedback.packets)
-                await original_rtcp_data(data)
 
-            dtls._handle_rtcp_data = handle_rtcp_data
+            internals.wrap_rtcp_data(dtls, on_rtcp_data)
             self.core.append("transport-cc+send-side-bwe")
         if self.audio_sender is not None:
             self.audio_sender.set_extensions(self.offer.mid_id, self.offer.transport_cc_id)
@@ -486,7 +478,7 @@ class Peer(_BasePeer):
                                     highest_sequence=rx.highest_seq & 0xFFFFFFFF,
                                     jitter=int(rx.counters.jitter_ms * 48),
                                     lsr=lsr, dlsr=dlsr)
-            self._send_rtcp(bytes(RtcpRrPacket(ssrc=transceiver.sender._ssrc,
+            self._send_rtcp(bytes(RtcpRrPacket(ssrc=internals.sender_ssrc(transceiver.sender),
                                                reports=[info])))
 
     # -- control -------------------------------------------------------------------------

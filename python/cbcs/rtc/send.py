@@ -21,6 +21,7 @@ from typing import Any
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from cbcs import _core
+from cbcs.rtc import internals
 from cbcs.rtc.media import Fill, mono_ms, wall_ms
 from cbcs.rtc.opus import OpusEncoder
 
@@ -73,10 +74,10 @@ class AudioSender:
         self.payload_type = payload_type
         self.send = send
         self.on_sent: Callable[[int, int, float], None] | None = None
-        self.core: Any = _core.AudioSender(encoder, payload_type, sender._ssrc,
+        self.core: Any = _core.AudioSender(encoder, payload_type, internals.sender_ssrc(sender),
                                            random.randint(0, 0xFFFF),
                                            random.randint(0, 0xFFFFFFFF))
-        self._mid = str(getattr(sender, "_RTCRtpSender__mid", None) or "").encode()
+        self._mid = internals.sender_mid(sender).encode()
         self.red_pt: int | None = None
         self.transport_cc_id: int | None = None
         self._samples = 0
@@ -134,9 +135,4 @@ class AudioSender:
             del self._window[:1]
         if tseq is not None and self.on_sent is not None:
             self.on_sent(tseq, len(data), now_ms)
-        # keep aiortc's sender state current: its sender reports (and so RTT) read these
-        s = self.sender
-        s._RTCRtpSender__ntp_timestamp = ntp_now()
-        s._RTCRtpSender__rtp_timestamp = core.last_timestamp
-        s._RTCRtpSender__octet_count += core.last_payload_size
-        s._RTCRtpSender__packet_count += 1
+        internals.record_sent(self.sender, ntp_now(), core.last_timestamp, core.last_payload_size)

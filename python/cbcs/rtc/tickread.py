@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from cbcs.rtc import internals
 from cbcs.rtc.media import mono_ms
 
 #: Linux's SO_TIMESTAMPNS (asm-generic/socket.h); Python's socket module does not name it.
@@ -47,7 +48,7 @@ class TickReader:
         is not asyncio's own selector transport (uvloop) or the kernel has no timestamps."""
         sockets = []
         for protocol in protocols:
-            sock = getattr(protocol.transport, "_sock", None)  # asyncio's datagram transport
+            sock = internals.socket_of(protocol)
             if not isinstance(sock, socket.socket):
                 return None
             sockets.append((sock, protocol))
