@@ -251,6 +251,7 @@ class Peer(_BasePeer):
         self._on_audio: AudioHandler | None = None
         self._clock: asyncio.TimerHandle | None = None
         self._clock_t0, self._clock_k = 0.0, 0
+        self._steps = 0
         self._reader: TickReader | None = None
 
     # -- setup ---------------------------------------------------------------------------
@@ -362,10 +363,10 @@ class Peer(_BasePeer):
 
     def _media_tick(self) -> None:
         """One 20 ms clock on the loop for the whole call (a timer callback, not a task):
-        two 10 ms playout blocks, one encoded frame, transport feedback when due and the
-        estimator's rate every 100 ms. One wake-up per packet time: on a small VM each
-        wake-up of the loop costs more than the work it does. Drift-free (absolute
-        deadlines); after a stall of the loop it resynchronises instead of bursting."""
+        read the sockets when the peer reads them per tick, then :meth:`step` at the
+        clock's time. One wake-up per packet time: on a small VM each wake-up of the loop
+        costs more than the work it does. Drift-free (absolute deadlines); after a stall
+        of the loop it resynchronises instead of bursting."""
         loop = asyncio.get_running_loop()
         self._clock_k += 1
         k = self._clock_k
@@ -378,23 +379,7 @@ class Peer(_BasePeer):
                 self._reader.drain()
                 if self.link is not None and self.link.core.remote_ssrc:
                     self._remote_ssrc = self.link.core.remote_ssrc
-            now_ms, wall = mono_ms(), wall_ms()
-            if self.rx is not None:
-                # an audio device pulling 20 ms plays the second half 10 ms later; the
-                # buffer is told so, or it would see its delay jump by 10 ms every block
-                # and time-stretch back and forth
-                self.rx.play_block(now_ms, wall)
-                self.rx.play_block(now_ms + 10.0, wall + 10.0)
-            if self.audio_sender is not None:
-                self.audio_sender.tick()
-            if self.feedback is not None:
-                for packet in self.feedback.poll(now_ms):
-                    self._send_rtcp(_with_media_ssrc(packet, self._remote_ssrc))
-            if k % 50 == 0:
-                self._adapt_red()
-            if self.bwe is not None and k % 5 == 0:
-                self.bwe.process(now_ms)
-                self._apply_target(self.bwe.target_bps)
+            self.step(mono_ms(), wall_ms())
         except Exception:  # one bad tick must not stop the call's clock
             log.exception("media clock tick failed")
         if self.closed_reason is not None:
@@ -404,6 +389,29 @@ class Peer(_BasePeer):
             self._clock_t0, self._clock_k = loop.time(), 0
             due = self._clock_t0 + TICK_S
         self._clock = loop.call_at(due, self._media_tick)
+
+    def step(self, now_ms: float, wall: float) -> None:
+        """The call's media work of one 20 ms tick at ``now_ms`` (media clock) and ``wall``
+        (machine clock), neither read here: two 10 ms playout blocks, one encoded frame,
+        transport feedback when due, the estimator's rate every 100 ms and the RED depth
+        every second."""
+        self._steps += 1
+        if self.rx is not None:
+            # an audio device pulling 20 ms plays the second half 10 ms later; the buffer is
+            # told so, or it would see its delay jump by 10 ms every block and time-stretch
+            # back and forth
+            self.rx.play_block(now_ms, wall)
+            self.rx.play_block(now_ms + 10.0, wall + 10.0)
+        if self.audio_sender is not None:
+            self.audio_sender.tick(now_ms, wall)
+        if self.feedback is not None:
+            for packet in self.feedback.poll(now_ms):
+                self._send_rtcp(_with_media_ssrc(packet, self._remote_ssrc))
+        if self._steps % 50 == 0:
+            self._adapt_red()
+        if self.bwe is not None and self._steps % 5 == 0:
+            self.bwe.process(now_ms)
+            self._apply_target(self.bwe.target_bps)
 
     def _adapt_red(self) -> None:
         """Once a second: the RED depth for the loss our packets meet on the way out."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from cbcs import _core
 from cbcs.rtc import internals
-from cbcs.rtc.media import Fill, mono_ms, wall_ms
+from cbcs.rtc.media import Fill
 from cbcs.rtc.opus import OpusEncoder
 
 FRAME = 960
@@ -30,10 +29,10 @@ FRAME = 960
 _NTP_UNIX = 2_208_988_800
 
 
-def ntp_now() -> int:
-    """The wall clock as a 64-bit NTP timestamp (what aiortc's ``clock.current_ntp_time``
-    gives, without building two datetimes per packet)."""
-    return int((time.time() + _NTP_UNIX) * 4294967296.0)
+def ntp_at(wall_ms: float) -> int:
+    """A wall-clock time (ms since the epoch) as a 64-bit NTP timestamp (what aiortc's
+    ``clock.current_ntp_time`` gives, without building two datetimes per packet)."""
+    return int((wall_ms / 1000.0 + _NTP_UNIX) * 4294967296.0)
 
 
 class IdleAudioTrack(MediaStreamTrack):
@@ -110,9 +109,12 @@ class AudioSender:
         span = self._window[-1][0] - self._window[0][0]
         return 8.0 * sum(b for _, b in self._window[1:]) / span if span > 0 else 0.0
 
-    def tick(self) -> None:
-        """Produce, encode and send the next frame; never raises (a send error is counted)."""
-        pcm = self.fill(self._samples, FRAME, wall_ms())
+    def tick(self, now_ms: float, wall: float) -> None:
+        """Produce, encode and send the next frame at ``now_ms`` on the media clock
+        (:func:`~cbcs.rtc.media.mono_ms`: the send time the estimator is told) and ``wall``
+        on the machine clock (:func:`~cbcs.rtc.media.wall_ms`: what ``fill`` and the sender
+        reports see); never raises (a send error is counted)."""
+        pcm = self.fill(self._samples, FRAME, wall)
         self._samples += FRAME
         data: bytes | None = self.core.next(pcm, self._tseq & 0xFFFF)
         if data is None:
@@ -129,10 +131,10 @@ class AudioSender:
             self._tseq += 1
         self.packets += 1
         self.bytes += len(data)
-        now_ms = mono_ms()
         self._window.append((now_ms / 1000.0, len(data)))
         if self._window[0][0] < now_ms / 1000.0 - 2.0:
             del self._window[:1]
         if tseq is not None and self.on_sent is not None:
             self.on_sent(tseq, len(data), now_ms)
-        internals.record_sent(self.sender, ntp_now(), core.last_timestamp, core.last_payload_size)
+        internals.record_sent(self.sender, ntp_at(wall), core.last_timestamp,
+                              core.last_payload_size)
