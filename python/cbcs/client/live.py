@@ -109,6 +109,24 @@ class LiveChannel:
         for conversation in list(self.seen):
             await self.resume(conversation)
 
+    async def offer_call(self, conversation: str, sdp: str, timeout: float = 20.0) -> str:
+        """Send ``call.offer`` and wait for the node's answer SDP (``call.answer``);
+        :class:`ApiError` (status 0) when the node refuses it."""
+        await self.send({"type": "call.offer", "conversation": conversation, "sdp": sdp})
+        async def answer() -> str:
+            while True:
+                frame = await self.next(None, timeout)
+                if frame.get("type") == "error" and (frame.get("ref") or {}).get("type") \
+                        == "call.offer":
+                    raise ApiError(0, str(frame.get("code")), str(frame.get("message")))
+                if frame.get("type") == "call.answer" and frame.get("conversation") == \
+                        conversation:
+                    return str(frame["sdp"])
+        return await asyncio.wait_for(answer(), timeout)
+
+    async def hang_up(self, conversation: str) -> None:
+        await self.send({"type": "call.hangup", "conversation": conversation})
+
     async def join_room(self, room: str) -> dict[str, Any]:
         await self.send({"type": "room.join", "room": room})
         return await self.next("room.joined")

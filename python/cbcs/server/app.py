@@ -24,6 +24,7 @@ from cbcs.server.fanout import Fanout
 from cbcs.server.metrics import Metrics
 from cbcs.server.ratelimit import RateLimiter
 from cbcs.server.rooms import RoomHub
+from cbcs.services.calls import CallCentre
 from cbcs.services.conversations import ContactCentre, Posted, message_event
 from cbcs.services.dispatch import Dispatcher
 from cbcs.services.first_tier import FirstTier, load_offline
@@ -70,6 +71,8 @@ class Node:
         self.login_per_ip = RateLimiter(limits.login_per_ip)
         self.clock: Callable[[], float] = time.time
         self.per_conversation = RateLimiter(limits.messages_per_conversation)
+        self.call_offers = RateLimiter(limits.call_offers)
+        self.calls = CallCentre(ice_addresses=config.call_addresses)
         self.rooms = RoomHub(self._publish_comment, comment_rate=limits.room_comment,
                              max_length=limits.room_comment_chars,
                              flush_s=limits.room_flush_s)
@@ -113,6 +116,7 @@ class Node:
         for agent_id in list(self.dispatch.hosted):
             with contextlib.suppress(StoreError, BusError, OSError):
                 await self.dispatch.disconnect(agent_id)
+        await self.calls.close()
         if self.first_tier is not None:
             await self.first_tier.close()
         await self.fanout.stop()
@@ -141,6 +145,7 @@ class Node:
     async def disconnected(self, session: ws.Session) -> None:
         p = session.principal
         self.fanout.drop(session.follower)
+        await self.calls.owner_gone(session)
         if p.role is Role.AGENT and not self.fanout.agent_sessions(p.subject) \
                 and not self.stopping:
             with contextlib.suppress(StoreError, BusError, OSError):

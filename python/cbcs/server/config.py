@@ -45,3 +45,5 @@ class ServerConfig:
     ai: str = "off"
     #: the language of handoff summaries until a person is assigned
     ai_agent_language: str = "en"
+    #: the host addresses call legs offer (None: every interface; "127.0.0.1" on one host)
+    call_addresses: tuple[str, ...] | None = None

@@ -238,6 +238,11 @@ class CallOfferFrame(Strict):
     sdp: Annotated[str, StringConstraints(min_length=1, max_length=64_000)]
 
 
+class CallHangupFrame(Strict):
+    type: Literal["call.hangup"]
+    conversation: Id
+
+
 class RoomJoinFrame(Strict):
     type: Literal["room.join"]
     room: Id
@@ -250,9 +255,11 @@ class RoomCommentFrame(Strict):
 
 
 ClientFrame = Annotated[MessageFrame | TypingFrame | ReadFrame | ResumeFrame | CallOfferFrame
-                        | RoomJoinFrame | RoomCommentFrame, Field(discriminator="type")]
+                        | CallHangupFrame | RoomJoinFrame | RoomCommentFrame,
+                        Field(discriminator="type")]
 CLIENT_FRAMES: tuple[type[Strict], ...] = (MessageFrame, TypingFrame, ReadFrame, ResumeFrame,
-                                           CallOfferFrame, RoomJoinFrame, RoomCommentFrame)
+                                           CallOfferFrame, CallHangupFrame, RoomJoinFrame,
+                                           RoomCommentFrame)
 
 
 # --- WebSocket frames from the server ---------------------------------------------------
@@ -299,6 +306,22 @@ class AssignedFrame(Strict):
     agent: str
 
 
+class CallAnswerFrame(Strict):
+    """The node's answer to a ``call.offer``: the leg terminates in the node."""
+
+    type: Literal["call.answer"] = "call.answer"
+    conversation: str
+    sdp: str
+
+
+class CallEndedFrame(Strict):
+    """The party's leg ended (hang-up, replaced, connection lost)."""
+
+    type: Literal["call.ended"] = "call.ended"
+    conversation: str
+    reason: str
+
+
 class TypingOut(Strict):
     """Ephemeral: may be dropped when the receiver is behind."""
 
@@ -341,5 +364,6 @@ class ErrorFrame(Strict):
 
 
 SERVER_FRAMES: tuple[type[Strict], ...] = (AckFrame, ServerMessageFrame, ReservationFrame,
-                                           AssignedFrame, TypingOut, ReadOut, RoomCommentOut,
+                                           AssignedFrame, CallAnswerFrame, CallEndedFrame,
+                                           TypingOut, ReadOut, RoomCommentOut,
                                            RoomSkippedFrame, ErrorFrame)

@@ -20,6 +20,7 @@ from cbcs.server.api import ApiError, classify, describe_validation, error_respo
 from cbcs.server.auth import AuthError, Principal
 from cbcs.server.connection import TOKEN_EXPIRED, Connection
 from cbcs.server.rooms import RoomError
+from cbcs.services.calls import CallError
 
 log = logging.getLogger("cbcs.server.ws")
 FRAME = TypeAdapter(schemas.ClientFrame)
@@ -126,6 +127,32 @@ class Session:
         event.update(conversation=conversation_id,
                      author={"role": self.principal.role.value, "id": self.principal.subject})
         await self.node.centre.publish(conversation_id, event)
+
+    # --- calls ------------------------------------------------------------------------
+    async def on_call_offer(self, frame: schemas.CallOfferFrame) -> None:
+        """Answer with a leg of the conversation's call in this node (``call.answer``)."""
+        conversation = await self._conversation(frame.conversation)
+        if conversation.state == "closed":
+            raise FrameError("closed", f"conversation {conversation.id} is closed")
+        p = self.principal
+        key = f"{p.role.value}:{p.subject}"
+        if not self.node.call_offers.allow(key, self.node.clock()):
+            self.node.metrics.rate_limited.labels("call").inc()
+            raise FrameError("rate_limited", "too many call offers: slow down")
+        try:
+            sdp = await self.node.calls.offer(conversation.id, p.role.value, p.subject,
+                                              frame.sdp, owner=self)
+        except CallError as exc:
+            raise FrameError(exc.code, str(exc)) from None
+        self.conn.send({"type": "call.answer", "conversation": conversation.id, "sdp": sdp})
+
+    async def on_call_hangup(self, frame: schemas.CallHangupFrame) -> None:
+        conversation = await self._conversation(frame.conversation)
+        p = self.principal
+        if not await self.node.calls.hang_up(conversation.id, p.role.value, p.subject):
+            raise FrameError("not_found", f"no call of yours in {conversation.id}")
+        self.conn.send({"type": "call.ended", "conversation": conversation.id,
+                        "reason": "hang-up"})
 
     async def on_room_join(self, frame: schemas.RoomJoinFrame) -> None:
         last = self.node.rooms.join(frame.room, self.conn)

@@ -1,0 +1,103 @@
+"""The audio of a call's legs, bridged in the server: what each leg hears is the mix of
+what the others said.
+
+Each leg's received audio, as its jitter buffer plays it out (10 ms blocks at 48 kHz),
+goes into :meth:`AudioBridge.heard`; each leg's encoder takes :meth:`AudioBridge.to_send`
+samples per frame. With two legs that is a forward with one decode and one encode; with
+more, every leg gets everyone but itself, mixed once per leg. No I/O and no clock: the
+legs' media ticks drive it.
+
+Latency is bounded: a leg's queue towards another holds at most ``max_queue_ms``; audio
+older than that is dropped (a leg that stalled does not make the other hear the past).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import numpy.typing as npt
+
+from cbcs.errors import ConfigError, FrameError
+
+RATE = 48000
+
+
+class AudioBridge:
+    """Mixes the audio of the legs added with :meth:`add` (see the module docstring)."""
+
+    def __init__(self, *, max_queue_ms: int = 120) -> None:
+        if not 20 <= max_queue_ms <= 2000:
+            raise ConfigError(f"max_queue_ms: expected 20..2000, got {max_queue_ms}")
+        self.max_samples = max_queue_ms * RATE // 1000
+        # queues[to][from]: what ``from`` said, waiting to be sent to ``to``
+        self._queues: dict[str, dict[str, deque[npt.NDArray[np.int16]]]] = {}
+        self._queued: dict[tuple[str, str], int] = {}
+        self.dropped_samples = 0
+
+    @property
+    def legs(self) -> list[str]:
+        return list(self._queues)
+
+    def add(self, leg: str) -> None:
+        """A leg joins: it hears the others from now on, and they hear it."""
+        if leg in self._queues:
+            return
+        for other, queues in self._queues.items():
+            queues[leg] = deque()
+            self._queued[(other, leg)] = 0
+        self._queues[leg] = {other: deque() for other in self._queues}
+        for other in self._queues[leg]:
+            self._queued[(leg, other)] = 0
+
+    def remove(self, leg: str) -> None:
+        """A leg leaves; what it said and what waited for it are dropped."""
+        self._queues.pop(leg, None)
+        for other, queues in self._queues.items():
+            queues.pop(leg, None)
+            self._queued.pop((other, leg), None)
+        for key in [k for k in self._queued if k[0] == leg]:
+            del self._queued[key]
+
+    def heard(self, leg: str, pcm: npt.NDArray[np.int16]) -> None:
+        """Audio ``leg`` received (mono int16 at 48 kHz, any length), for the others."""
+        if pcm.dtype != np.int16 or pcm.ndim != 1:
+            raise FrameError(f"pcm: expected int16[n] at 48 kHz, got {pcm.dtype}{list(pcm.shape)}")
+        if leg not in self._queues or pcm.size == 0:
+            return
+        for to, queues in self._queues.items():
+            if to == leg:
+                continue
+            queue = queues[leg]
+            queue.append(pcm.copy())
+            key = (to, leg)
+            self._queued[key] += pcm.size
+            while self._queued[key] > self.max_samples and queue:
+                old = queue.popleft()
+                self._queued[key] -= old.size
+                self.dropped_samples += old.size
+
+    def to_send(self, leg: str, n: int) -> npt.NDArray[np.int16]:
+        """The next ``n`` samples for ``leg`` to send: the others mixed (silence where
+        nothing waits)."""
+        out = np.zeros(n, np.int32)
+        for other, queue in self._queues.get(leg, {}).items():
+            got = self._take(queue, n)
+            self._queued[(leg, other)] -= got.size
+            out[:got.size] += got
+        return np.clip(out, -32768, 32767).astype(np.int16)
+
+    @staticmethod
+    def _take(queue: deque[npt.NDArray[np.int16]], n: int) -> npt.NDArray[np.int16]:
+        parts: list[npt.NDArray[np.int16]] = []
+        need = n
+        while need and queue:
+            head = queue[0]
+            if head.size <= need:
+                parts.append(queue.popleft())
+                need -= head.size
+            else:
+                parts.append(head[:need])
+                queue[0] = head[need:]
+                need = 0
+        return np.concatenate(parts) if parts else np.zeros(0, np.int16)

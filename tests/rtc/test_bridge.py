@@ -1,0 +1,59 @@
+"""The call bridge's mixing: each leg hears the others, never itself; queues stay bounded;
+a leg that leaves takes its audio with it; bad audio is a typed error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cbcs.errors import ConfigError, FrameError
+from cbcs.rtc.bridge import AudioBridge
+
+
+def tone(value: int, n: int = 480) -> np.ndarray:
+    return np.full(n, value, np.int16)
+
+
+def test_each_leg_hears_the_others_mixed_and_not_itself() -> None:
+    b = AudioBridge()
+    for leg in ("customer", "agent", "supervisor"):
+        b.add(leg)
+    b.heard("customer", tone(1000))
+    b.heard("agent", tone(200))
+    assert np.all(b.to_send("supervisor", 480) == 1200)
+    assert np.all(b.to_send("agent", 480) == 1000)
+    assert np.all(b.to_send("customer", 480) == 200)
+    assert np.all(b.to_send("customer", 480) == 0)  # nothing more waits: silence
+
+
+def test_blocks_are_split_across_frames_in_order_and_the_mix_saturates() -> None:
+    b = AudioBridge()
+    b.add("a"), b.add("b"), b.add("c")
+    b.heard("a", np.arange(480, dtype=np.int16))
+    out = np.concatenate([b.to_send("b", 300), b.to_send("b", 300)])
+    assert out[:480].tolist() == list(range(480)) and np.all(out[480:] == 0)
+    b.to_send("c", 480)  # c heard the same ramp
+    b.heard("a", tone(30000))
+    b.heard("b", tone(30000))
+    assert np.all(b.to_send("c", 480) == 32767)
+
+
+def test_a_stalled_leg_hears_only_the_last_max_queue_ms() -> None:
+    b = AudioBridge(max_queue_ms=100)
+    b.add("a"), b.add("b")
+    for i in range(50):  # 500 ms said while b's encoder did not run
+        b.heard("a", tone(i))
+    assert b.dropped_samples == 40 * 480
+    assert b.to_send("b", 480)[0] == 40  # the newest 100 ms only
+
+
+def test_a_leg_that_leaves_takes_its_audio_and_bad_input_is_refused() -> None:
+    b = AudioBridge()
+    b.add("a"), b.add("b")
+    b.heard("a", tone(5))
+    b.remove("a")
+    assert b.legs == ["b"] and np.all(b.to_send("b", 480) == 0)
+    with pytest.raises(FrameError, match="int16"):
+        b.heard("b", np.zeros(480, np.float32))
+    with pytest.raises(ConfigError):
+        AudioBridge(max_queue_ms=5)

@@ -1,0 +1,136 @@
+"""Calls through a real node: a customer and the agent assigned to the conversation each
+offer a call over the live channel (``call.offer`` -> ``call.answer``), both legs end in
+the node and each hears the other's marker tones through the bridge; a hang-up and a
+closed live channel end the legs; bad offers, strangers and closed conversations are
+refused with a reason."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+from cbcs.client import ApiError, Client
+from cbcs.rtc import markers as mk
+from cbcs.rtc.media import wall_ms
+from cbcs.server.config import ServerConfig
+
+
+async def assigned_conversation(url: str, node: Any) -> tuple[list[Client], Any, Any, str]:
+    """An admin, agent ana (live, assigned to a Mexican customer's conversation) and the
+    customer (live); (clients, console, widget, conversation id)."""
+    admin = Client(url, node.auth._admin_key.decode())
+    await admin.put_agent("ana", name="Ana", languages={"es": 5}, markets=["MX"],
+                          time_zone="America/Mexico_City")
+    await admin.put_queue("default", offer_timeout_s=30)
+    agent = Client(url, await admin.mint_token("agent", "ana"))
+    customer = Client(url, await admin.mint_token("customer", "cust-1"))
+    console = await agent.live()
+    await agent.set_status("ana", "available")
+    conv = (await customer.start_conversation(channel="voice", language="es",
+                                              market="MX"))["id"]
+    widget = await customer.live()
+    await customer.escalate(conv, "wants a person")
+    await agent.accept((await console.next("reservation"))["id"])
+    await console.next("assigned")
+    return [admin, agent, customer], console, widget, conv
+
+
+def heard(markers: list[mk.Marker], recorder: Any, after_ms: float) -> list[float | None]:
+    pcm, times = recorder.audio()
+    late = [m for m in markers if after_ms < m.sent_ms < times[-1] - 1000] if len(times) else []
+    return mk.detect(late, pcm, times)
+
+
+def test_customer_and_agent_hear_each_other_through_the_node(
+        config: ServerConfig, serve: Any, aiortc_client: type) -> None:
+    config = replace(config, call_addresses=("127.0.0.1",))
+
+    async def go() -> dict[str, Any]:
+        async with serve(config) as (url, node):
+            clients, console, widget, conv = await assigned_conversation(url, node)
+            customer_rtc, agent_rtc = aiortc_client(first_s=1.0), aiortc_client(first_s=1.25)
+            try:
+                await customer_rtc.accept(await widget.offer_call(conv,
+                                                                  await customer_rtc.offer()))
+                await console.send({"type": "call.offer", "conversation": conv,
+                                    "sdp": await agent_rtc.offer()})
+                answer = await console.next("call.answer")
+                assert answer["conversation"] == conv
+                await agent_rtc.accept(answer["sdp"])
+                both_up = wall_ms() + 1500  # ICE and DTLS of the second leg
+                await asyncio.sleep(6.0)
+                up = heard(customer_rtc.source.markers, agent_rtc.recorder, both_up)
+                down = heard(agent_rtc.source.markers, customer_rtc.recorder, both_up)
+                parties = node.calls.parties(conv)
+                await console.send({"type": "call.hangup", "conversation": conv})
+                ended = await console.next("call.ended")
+                after_hangup = node.calls.parties(conv)
+                await widget.close()
+                for _ in range(50):
+                    if not node.calls.parties(conv):
+                        break
+                    await asyncio.sleep(0.1)
+                after_close = node.calls.parties(conv)
+            finally:
+                await customer_rtc.close()
+                await agent_rtc.close()
+                await console.close()
+                for c in clients:
+                    await c.close()
+            return {"up": up, "down": down, "parties": parties, "ended": ended,
+                    "after_hangup": after_hangup, "after_close": after_close}
+
+    r = asyncio.run(go())
+    for direction in ("up", "down"):
+        delays = r[direction]
+        got = [d for d in delays if d is not None]
+        assert len(delays) >= 6 and len(got) >= 0.8 * len(delays), (direction, delays)
+        # loopback, two legs each with a jitter buffer, one decode/encode: well under 600 ms
+        assert all(0 < d < 400 for d in got), (direction, delays)
+    assert sorted(r["parties"]) == ["agent:ana", "customer:cust-1"]
+    assert r["ended"]["reason"] == "hang-up"
+    assert r["after_hangup"] == ["customer:cust-1"]
+    assert r["after_close"] == []
+
+
+def test_bad_offers_strangers_and_closed_conversations_are_refused(
+        config: ServerConfig, serve: Any, aiortc_client: type) -> None:
+    config = replace(config, call_addresses=("127.0.0.1",))
+
+    async def go() -> tuple[list[str], list[str]]:
+        async with serve(config) as (url, node):
+            clients, console, widget, conv = await assigned_conversation(url, node)
+            admin = clients[0]
+            stranger = Client(url, await admin.mint_token("customer", "cust-2"))
+            outsider = await stranger.live()
+            rtc = aiortc_client()
+            codes = []
+            try:
+                offer = await rtc.offer()
+                for live, frame in (
+                        (widget, {"type": "call.offer", "conversation": conv,
+                                  "sdp": "v=0\r\nthis is not SDP"}),
+                        (widget, {"type": "call.offer", "conversation": conv,
+                                  "sdp": offer.replace("opus/48000/2", "speex/16000")}),
+                        (outsider, {"type": "call.offer", "conversation": conv, "sdp": offer}),
+                        (widget, {"type": "call.hangup", "conversation": conv})):
+                    await live.send(frame)
+                    codes.append((await live.next("error"))["code"])
+                await clients[1].close_conversation(conv, "done")
+                try:
+                    await widget.offer_call(conv, offer)
+                except ApiError as exc:
+                    codes.append(exc.code)
+                parties = node.calls.parties(conv)
+            finally:
+                await rtc.close()
+                for live in (outsider, console, widget):
+                    await live.close()
+                for c in (*clients, stranger):
+                    await c.close()
+            return codes, parties
+
+    codes, parties = asyncio.run(go())
+    assert codes == ["bad_sdp", "bad_sdp", "not_found", "not_found", "closed"]
+    assert parties == []
