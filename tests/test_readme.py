@@ -31,9 +31,8 @@ def test_builder_example_runs(tmp_path: Path, monkeypatch: object, capsys: objec
     import asyncio
 
     import pytest
-    from aiohttp import web
 
-    from cbcs.server.app import Node, create_app
+    from cbcs.server.app import running
     from cbcs.server.config import ServerConfig
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.delenv("CBCS_ADMIN_KEY", raising=False)
@@ -48,16 +47,8 @@ def test_builder_example_runs(tmp_path: Path, monkeypatch: object, capsys: objec
 
     async def go() -> None:
         config = ServerConfig(data_dir=tmp_path / "cbcs-data")
-        node = Node(config)
-        runner = web.AppRunner(create_app(config, node=node), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        try:
+        async with running(config) as (url, _node):
             key = (tmp_path / "cbcs-data" / "admin.key").read_text().strip()
-            url = f"http://127.0.0.1:{runner.addresses[0][1]}"
             await namespace["main"](url, key)  # type: ignore[operator]
-        finally:
-            await runner.cleanup()
     asyncio.run(go())
     assert capsys.readouterr().out.strip() == "stored as message 1"  # type: ignore[attr-defined]

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
-from cbcs.server.app import Node, create_app
+from cbcs.server.app import running
 from cbcs.server.config import ServerConfig
-
-
-@contextlib.asynccontextmanager
-async def running(config: ServerConfig) -> AsyncIterator[tuple[str, Node]]:
-    """Serve ``config`` on 127.0.0.1 at a free port; yields (base URL, node)."""
-    node = Node(config)
-    runner = web.AppRunner(create_app(config, node=node), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}", node
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture

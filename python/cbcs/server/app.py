@@ -323,3 +323,19 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     await node.open()
     yield
     await node.close()
+
+
+@contextlib.asynccontextmanager
+async def running(config: ServerConfig, *,
+                  node: Node | None = None) -> AsyncIterator[tuple[str, Node]]:
+    """Serve ``config`` on 127.0.0.1 at a free port in this event loop (tests, benchmarks
+    and builders' own processes); yields (base URL, node) and stops it at the end."""
+    node = node or Node(config)
+    runner = web.AppRunner(create_app(config, node=node), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", node
+    finally:
+        await runner.cleanup()

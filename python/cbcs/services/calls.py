@@ -153,7 +153,9 @@ class CallCentre:
         call.bridge.remove(party)
         if leg.watcher is not None and leg.watcher is not asyncio.current_task():
             leg.watcher.cancel()
-        await leg.peer.close(reason)
+        log.info("call %s: %s left (%s)", call.conversation, party.split(":")[0], reason)
+        # the peer warns about failures only: a hang-up or a closed channel is the usual end
+        await leg.peer.close(reason if reason.startswith("connection") else "hang-up")
         self._forget_if_empty(call)
 
     def _forget_if_empty(self, call: Call) -> None:
