@@ -24,6 +24,7 @@ from cbcs.store import open_store
 
 DESCRIPTION = "routing decisions and a simulated day vs round robin over speakers"
 DECISION_P99_MS = 5.0
+ROUNDS = 3
 LANGS = ["en", "es", "pt", "fil", "th", "id", "vi", "zh"]
 MARKETS = ["US", "MX", "BR", "PH", "TH", "ID", "VN", "CN"]
 ZONES = ["Asia/Manila", "America/Sao_Paulo", "America/Mexico_City", "Asia/Bangkok",
@@ -42,9 +43,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, report: Report) -> None:
     decisions = args.decisions or (500 if args.short else 2000)
     people = args.customers or (800 if args.short else 2500)
-    print(f"routing decisions: 1000 waiting tasks, 200 agents, SQLite; {decisions} events",
-          flush=True)
-    timing = asyncio.run(_decisions(decisions, random.Random(args.seed)))
+    print(f"routing decisions: 1000 waiting tasks, 200 agents, SQLite; {decisions} events, "
+          f"{ROUNDS} rounds", flush=True)
+    # A p99 over a few hundred events moves with whatever else the machine is doing, so each
+    # round starts afresh and the round with the median p99 is the one reported and gated.
+    rounds = [asyncio.run(_decisions(decisions, random.Random(args.seed + i)))
+              for i in range(ROUNDS)]
+    rounds.sort(key=lambda t: percentile(t["agent frees up"], .99) or 0.0)
+    print("  p99 per round (agent frees up): " + ", ".join(
+        f"{percentile(t['agent frees up'], .99):.2f} ms" for t in rounds), flush=True)
+    timing = rounds[len(rounds) // 2]
     report.table("routing decision (engine + store commit), ms", ["event", "n", "p50", "p99"], [
         [name, len(v), f"{percentile(v, .5):.2f}", f"{percentile(v, .99):.2f}"]
         for name, v in timing.items()])
@@ -55,7 +63,8 @@ def run(args: argparse.Namespace, report: Report) -> None:
         "p50": round(p50, 3), "p99": round(p99, 3), "events": len(offers),
         "arrival": {"p50": round(percentile(arrivals, .5) or 0.0, 3),
                     "p99": round(percentile(arrivals, .99) or 0.0, 3)}}
-    report.check(f"decision p99 <= {DECISION_P99_MS} ms (1,000 waiting, 200 agents)",
+    report.check(f"decision p99 <= {DECISION_P99_MS} ms (1,000 waiting, 200 agents; median "
+                 f"of {ROUNDS} rounds)",
                  p99 <= DECISION_P99_MS, f"p99 {p99:.2f} ms, p50 {p50:.2f} ms")
 
     print(f"\nsimulated day: {people} customers (target), 8 languages, 5 time zones", flush=True)
