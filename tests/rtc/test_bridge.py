@@ -1,5 +1,6 @@
 """The call bridge's mixing: each leg hears the others, never itself; queues stay bounded;
-a leg that leaves takes its audio with it; bad audio is a typed error."""
+a leg that leaves takes its audio with it; a leg heard by only some legs (a supervisor who
+listens or whispers) reaches only those; bad audio is a typed error."""
 
 from __future__ import annotations
 
@@ -24,6 +25,25 @@ def test_each_leg_hears_the_others_mixed_and_not_itself() -> None:
     assert np.all(b.to_send("agent", 480) == 1000)
     assert np.all(b.to_send("customer", 480) == 200)
     assert np.all(b.to_send("customer", 480) == 0)  # nothing more waits: silence
+
+
+def test_a_whisper_reaches_only_the_legs_it_names_and_a_listener_no_one() -> None:
+    b = AudioBridge()
+    b.add("customer:c"), b.add("agent:a")
+    b.add("supervisor:s", heard_by=lambda to: to.startswith("agent:"))
+    b.heard("supervisor:s", tone(500))
+    b.heard("customer:c", tone(100))
+    assert np.all(b.to_send("agent:a", 480) == 600)      # the customer and the whisper
+    assert np.all(b.to_send("customer:c", 480) == 0)     # not the whisper
+    assert np.all(b.to_send("supervisor:s", 480) == 100)  # the supervisor hears the call
+    b.heard("supervisor:s", tone(500))
+    b.set_heard_by("supervisor:s", lambda to: False)     # back to listening: queued goes too
+    b.heard("supervisor:s", tone(500))
+    assert np.all(b.to_send("agent:a", 480) == 0)
+    b.set_heard_by("supervisor:s", None)                 # joins the call
+    b.heard("supervisor:s", tone(500))
+    assert np.all(b.to_send("customer:c", 480) == 500)
+    assert np.all(b.to_send("agent:a", 480) == 500)
 
 
 def test_blocks_are_split_across_frames_in_order_and_the_mix_saturates() -> None:

@@ -134,3 +134,92 @@ def test_bad_offers_strangers_and_closed_conversations_are_refused(
     codes, parties = asyncio.run(go())
     assert codes == ["bad_sdp", "bad_sdp", "not_found", "not_found", "closed"]
     assert parties == []
+
+
+SUPERVISOR_FREQS = (2300.0, 2700.0, 3100.0, 3500.0)
+
+
+def test_a_supervisor_listens_whispers_to_the_agent_only_and_sees_each_legs_quality(
+        config: ServerConfig, serve: Any, aiortc_client: type) -> None:
+    config = replace(config, call_addresses=("127.0.0.1",))
+
+    async def go() -> dict[str, Any]:
+        async with serve(config) as (url, node):
+            node.calls.quality_every_s = 1.0
+            clients, console, widget, conv = await assigned_conversation(url, node)
+            boss = Client(url, await clients[0].mint_token("supervisor", "sam"))
+            desk = await boss.live()
+            await desk.send({"type": "resume", "conversation": conv, "after_seq": 0})
+            customer_rtc, agent_rtc = aiortc_client(first_s=1.0), aiortc_client(first_s=1.25)
+            boss_rtc = aiortc_client(first_s=1.1, freqs=SUPERVISOR_FREQS)
+            r: dict[str, Any] = {}
+            try:
+                await customer_rtc.accept(await widget.offer_call(conv,
+                                                                  await customer_rtc.offer()))
+                await agent_rtc.accept(await console.offer_call(conv, await agent_rtc.offer()))
+                # a customer cannot listen in or whisper
+                await widget.send({"type": "call.offer", "conversation": conv,
+                                   "sdp": await aiortc_client().offer(), "mode": "whisper"})
+                r["customer_whisper"] = (await widget.next("error"))["code"]
+                await boss_rtc.accept(await desk.offer_call(conv, await boss_rtc.offer()))
+                r["first_mode"] = node.calls.mode(conv, "supervisor", "sam")
+                up = wall_ms() + 1500
+                await asyncio.sleep(3.5)
+                listening_until = wall_ms()
+                await desk.set_call_mode(conv, "whisper")
+                r["mode_frame"] = await desk.next("call.mode")
+                whisper_from = wall_ms() + 300
+                await asyncio.sleep(4.0)
+                for _ in range(10):  # reports are queued: the first after the change
+                    r["quality"] = (await console.next("call.quality"))["legs"]
+                    if r["quality"].get("supervisor:sam", {}).get("mode") == "whisper":
+                        break
+                end = wall_ms()
+                marks = boss_rtc.source.markers
+                listened = [m for m in marks if up < m.sent_ms < listening_until - 300]
+                whispered = [m for m in marks if whisper_from < m.sent_ms < end - 1000]
+                r["agent_heard_listening"] = mk.detect(listened, *agent_rtc.recorder.audio())
+                r["agent_heard_whisper"] = mk.detect(whispered, *agent_rtc.recorder.audio())
+                r["customer_heard_whisper"] = mk.detect(whispered,
+                                                        *customer_rtc.recorder.audio())
+                r["boss_heard_customer"] = heard(customer_rtc.source.markers,
+                                                 boss_rtc.recorder, up)
+                await console.hang_up(conv)
+                await console.next("call.ended")
+                frames = []
+                while True:
+                    try:
+                        frames.append(await widget.next(None, timeout=1.0))
+                    except asyncio.TimeoutError:
+                        break
+                r["widget_types"] = {f.get("type") for f in frames}
+                r["record"] = [m["text"] for m in await clients[1].messages(conv)
+                               if m["text"].startswith("Call: ")]
+            finally:
+                for rtc in (customer_rtc, agent_rtc, boss_rtc):
+                    await rtc.close()
+                for live in (console, widget, desk):
+                    await live.close()
+                for c in (*clients, boss):
+                    await c.close()
+            return r
+
+    r = asyncio.run(go())
+    assert r["customer_whisper"] == "forbidden"
+    assert r["first_mode"] == "listen" and r["mode_frame"]["mode"] == "whisper"
+    got = [d for d in r["boss_heard_customer"] if d is not None]
+    assert len(got) >= 0.8 * len(r["boss_heard_customer"]) >= 4, r["boss_heard_customer"]
+    assert all(d is None for d in r["agent_heard_listening"]), r["agent_heard_listening"]
+    whisper = r["agent_heard_whisper"]
+    assert len(whisper) >= 4 and sum(d is not None for d in whisper) >= 0.8 * len(whisper), \
+        whisper
+    assert all(d is None for d in r["customer_heard_whisper"]), r["customer_heard_whisper"]
+    legs = r["quality"]
+    assert set(legs) == {"customer:cust-1", "agent:ana", "supervisor:sam"}
+    assert legs["supervisor:sam"]["mode"] == "whisper" and legs["agent:ana"]["mode"] == "join"
+    # loopback: nothing lost, a short jitter buffer, a good MOS
+    assert legs["customer:cust-1"]["loss_after_recovery_pct"] == 0.0
+    assert legs["customer:cust-1"]["mos"] > 4.0
+    assert "call.quality" not in r["widget_types"]
+    assert any(t.startswith("Call: the agent left after") and "MOS" in t for t in r["record"]), \
+        r["record"]

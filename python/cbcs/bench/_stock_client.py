@@ -16,10 +16,11 @@ from cbcs.rtc.media import PacedAudioTrack, PlayoutRecorder, to_mono_int16, wall
 
 
 class StockClient:
-    """An independent stock aiortc peer that sends marker tones and records."""
+    """An independent stock aiortc peer that sends marker tones (``freqs``: its own set,
+    to tell several senders apart) and records."""
 
-    def __init__(self, *, first_s: float = 1.0) -> None:
-        self.source = mk.MarkerTrackSource(first_s=first_s)
+    def __init__(self, *, first_s: float = 1.0, freqs: tuple[float, ...] = mk.FREQS) -> None:
+        self.source = mk.MarkerTrackSource(first_s=first_s, freqs=freqs)
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.recorder = PlayoutRecorder()
         self._tasks: list[asyncio.Task[Any]] = []

@@ -109,10 +109,15 @@ class LiveChannel:
         for conversation in list(self.seen):
             await self.resume(conversation)
 
-    async def offer_call(self, conversation: str, sdp: str, timeout: float = 20.0) -> str:
+    async def offer_call(self, conversation: str, sdp: str, timeout: float = 20.0,
+                         mode: str | None = None) -> str:
         """Send ``call.offer`` and wait for the node's answer SDP (``call.answer``);
-        :class:`ApiError` (status 0) when the node refuses it."""
-        await self.send({"type": "call.offer", "conversation": conversation, "sdp": sdp})
+        :class:`ApiError` (status 0) when the node refuses it. ``mode`` (a supervisor's
+        leg): ``listen`` (default for one), ``whisper`` or ``join``."""
+        frame = {"type": "call.offer", "conversation": conversation, "sdp": sdp}
+        if mode is not None:
+            frame["mode"] = mode
+        await self.send(frame)
         async def answer() -> str:
             while True:
                 frame = await self.next(None, timeout)
@@ -123,6 +128,10 @@ class LiveChannel:
                         conversation:
                     return str(frame["sdp"])
         return await asyncio.wait_for(answer(), timeout)
+
+    async def set_call_mode(self, conversation: str, mode: str) -> None:
+        """Change this party's leg to ``listen``, ``whisper`` or ``join`` (``call.mode``)."""
+        await self.send({"type": "call.mode", "conversation": conversation, "mode": mode})
 
     async def hang_up(self, conversation: str) -> None:
         await self.send({"type": "call.hangup", "conversation": conversation})

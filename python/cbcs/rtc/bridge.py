@@ -4,8 +4,9 @@ what the others said.
 Each leg's received audio, as its jitter buffer plays it out (10 ms blocks at 48 kHz),
 goes into :meth:`AudioBridge.heard`; each leg's encoder takes :meth:`AudioBridge.to_send`
 samples per frame. With two legs that is a forward with one decode and one encode; with
-more, every leg gets everyone but itself, mixed once per leg. No I/O and no clock: the
-legs' media ticks drive it.
+more, every leg gets everyone but itself, mixed once per leg. A leg may be heard by only
+some of the others (``heard_by``: a supervisor who listens is heard by no one, one who
+whispers by the agent only). No I/O and no clock: the legs' media ticks drive it.
 
 Latency is bounded: a leg's queue towards another holds at most ``max_queue_ms``; audio
 older than that is dropped (a leg that stalled does not make the other hear the past).
@@ -14,6 +15,7 @@ older than that is dropped (a leg that stalled does not make the other hear the 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +23,8 @@ import numpy.typing as npt
 from cbcs.errors import ConfigError, FrameError
 
 RATE = 48000
+#: Which legs hear a leg: a predicate on the listening leg's name; None: every other leg.
+HeardBy = Callable[[str], bool] | None
 
 
 class AudioBridge:
@@ -33,14 +37,17 @@ class AudioBridge:
         # queues[to][from]: what ``from`` said, waiting to be sent to ``to``
         self._queues: dict[str, dict[str, deque[npt.NDArray[np.int16]]]] = {}
         self._queued: dict[tuple[str, str], int] = {}
+        self._heard_by: dict[str, HeardBy] = {}
         self.dropped_samples = 0
 
     @property
     def legs(self) -> list[str]:
         return list(self._queues)
 
-    def add(self, leg: str) -> None:
-        """A leg joins: it hears the others from now on, and they hear it."""
+    def add(self, leg: str, *, heard_by: HeardBy = None) -> None:
+        """A leg joins: it hears the others from now on, and those ``heard_by`` admits (all,
+        by default) hear it."""
+        self._heard_by[leg] = heard_by
         if leg in self._queues:
             return
         for other, queues in self._queues.items():
@@ -50,9 +57,21 @@ class AudioBridge:
         for other in self._queues[leg]:
             self._queued[(leg, other)] = 0
 
+    def set_heard_by(self, leg: str, heard_by: HeardBy) -> None:
+        """Change who hears ``leg`` from now on; what it said before and now goes to a leg
+        that no longer hears it is dropped."""
+        if leg not in self._queues:
+            return
+        self._heard_by[leg] = heard_by
+        for to, queues in self._queues.items():
+            if to != leg and heard_by is not None and not heard_by(to):
+                queues[leg].clear()
+                self._queued[(to, leg)] = 0
+
     def remove(self, leg: str) -> None:
         """A leg leaves; what it said and what waited for it are dropped."""
         self._queues.pop(leg, None)
+        self._heard_by.pop(leg, None)
         for other, queues in self._queues.items():
             queues.pop(leg, None)
             self._queued.pop((other, leg), None)
@@ -65,8 +84,9 @@ class AudioBridge:
             raise FrameError(f"pcm: expected int16[n] at 48 kHz, got {pcm.dtype}{list(pcm.shape)}")
         if leg not in self._queues or pcm.size == 0:
             return
+        heard_by = self._heard_by.get(leg)
         for to, queues in self._queues.items():
-            if to == leg:
+            if to == leg or (heard_by is not None and not heard_by(to)):
                 continue
             queue = queues[leg]
             queue.append(pcm.copy())

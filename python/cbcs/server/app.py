@@ -24,7 +24,7 @@ from cbcs.server.fanout import Fanout
 from cbcs.server.metrics import Metrics
 from cbcs.server.ratelimit import RateLimiter
 from cbcs.server.rooms import RoomHub
-from cbcs.services.calls import CallCentre
+from cbcs.services.calls import CallCentre, describe
 from cbcs.services.conversations import ContactCentre, Posted, message_event
 from cbcs.services.dispatch import Dispatcher
 from cbcs.services.first_tier import FirstTier, load_offline
@@ -72,7 +72,8 @@ class Node:
         self.clock: Callable[[], float] = time.time
         self.per_conversation = RateLimiter(limits.messages_per_conversation)
         self.call_offers = RateLimiter(limits.call_offers)
-        self.calls = CallCentre(ice_addresses=config.call_addresses)
+        self.calls = CallCentre(ice_addresses=config.call_addresses,
+                                on_quality=self._call_quality, on_leg_end=self._leg_ended)
         self.rooms = RoomHub(self._publish_comment, comment_rate=limits.room_comment,
                              max_length=limits.room_comment_chars,
                              flush_s=limits.room_flush_s)
@@ -159,6 +160,17 @@ class Node:
 
     async def _history(self, conversation: str, after_seq: int) -> list[dict[str, Any]]:
         return [message_event(m) for m in await self.centre.history(conversation, after_seq)]
+
+    async def _call_quality(self, conversation: str, legs: dict[str, dict[str, Any]]) -> None:
+        # for the console and the supervisor: the fan-out does not send it to customers
+        await self.centre.publish(conversation, {"type": "call.quality",
+                                                 "conversation": conversation, "legs": legs})
+
+    async def _leg_ended(self, conversation: str, party: str, reason: str,
+                         figures: dict[str, Any]) -> None:
+        role = party.split(":", 1)[0]
+        await self.centre.note(conversation, "call",
+                               describe(role, figures["seconds"], reason, figures))
 
     async def _publish_comment(self, room: str, comment: dict[str, Any]) -> int:
         seq: int = await self.bus.publish_numbered(f"room.{room}", comment)

@@ -26,7 +26,9 @@ log = logging.getLogger("cbcs.server.fanout")
 
 #: history(conversation, after_seq) -> message frames after it, in order
 History = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
-EPHEMERAL = ("typing", "read")
+EPHEMERAL = ("typing", "read", "call.quality")
+#: Conversation events for the people who serve the customer, not for the customer.
+STAFF_ONLY = ("call.quality",)
 
 
 class Follower:
@@ -132,6 +134,8 @@ class Fanout:
         kind = event.get("type")
         if kind != "message":
             for f in list(followers.values()):
+                if kind in STAFF_ONLY and f.conn.principal.role.value == "customer":
+                    continue
                 f.conn.send(event, ephemeral=kind in EPHEMERAL)
             return
         seq = int(event["seq"])

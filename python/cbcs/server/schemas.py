@@ -232,10 +232,26 @@ class ResumeFrame(Strict):
     after_seq: int = Field(0, ge=0)
 
 
+CallMode = Literal["join", "listen", "whisper"]
+
+
 class CallOfferFrame(Strict):
+    """Offer a leg on the conversation's call. ``mode``: ``join`` (customers and agents,
+    always); a supervisor may ``listen`` (the default for one), ``whisper`` (heard by the
+    agent only) or ``join``."""
+
     type: Literal["call.offer"]
     conversation: Id
     sdp: Annotated[str, StringConstraints(min_length=1, max_length=64_000)]
+    mode: CallMode | None = None
+
+
+class CallModeFrame(Strict):
+    """A supervisor's leg changes mode during the call (answered with ``call.mode``)."""
+
+    type: Literal["call.mode"]
+    conversation: Id
+    mode: CallMode
 
 
 class CallHangupFrame(Strict):
@@ -255,11 +271,11 @@ class RoomCommentFrame(Strict):
 
 
 ClientFrame = Annotated[MessageFrame | TypingFrame | ReadFrame | ResumeFrame | CallOfferFrame
-                        | CallHangupFrame | RoomJoinFrame | RoomCommentFrame,
+                        | CallModeFrame | CallHangupFrame | RoomJoinFrame | RoomCommentFrame,
                         Field(discriminator="type")]
 CLIENT_FRAMES: tuple[type[Strict], ...] = (MessageFrame, TypingFrame, ReadFrame, ResumeFrame,
-                                           CallOfferFrame, CallHangupFrame, RoomJoinFrame,
-                                           RoomCommentFrame)
+                                           CallOfferFrame, CallModeFrame, CallHangupFrame,
+                                           RoomJoinFrame, RoomCommentFrame)
 
 
 # --- WebSocket frames from the server ---------------------------------------------------
@@ -314,6 +330,38 @@ class CallAnswerFrame(Strict):
     sdp: str
 
 
+class CallModeOut(Strict):
+    """The mode of the sender's leg now."""
+
+    type: Literal["call.mode"] = "call.mode"
+    conversation: str
+    mode: CallMode
+
+
+class LegQuality(Strict):
+    """One leg's figures: what the node receives from its party and the path towards it."""
+
+    mode: CallMode
+    seconds: float
+    mos: float | None
+    loss_before_recovery_pct: float | None
+    loss_after_recovery_pct: float | None
+    jitter_buffer_ms: float | None
+    concealed_pct: float | None
+    bandwidth_bps: float | None
+    rtt_ms: float | None
+
+
+class CallQualityFrame(Strict):
+    """Every few seconds during a call, to the agents and supervisors following the
+    conversation (not its customer): each leg's figures by party (``role:id``).
+    Ephemeral: may be dropped when the receiver is behind."""
+
+    type: Literal["call.quality"] = "call.quality"
+    conversation: str
+    legs: dict[str, LegQuality]
+
+
 class CallEndedFrame(Strict):
     """The party's leg ended (hang-up, replaced, connection lost)."""
 
@@ -364,6 +412,7 @@ class ErrorFrame(Strict):
 
 
 SERVER_FRAMES: tuple[type[Strict], ...] = (AckFrame, ServerMessageFrame, ReservationFrame,
-                                           AssignedFrame, CallAnswerFrame, CallEndedFrame,
+                                           AssignedFrame, CallAnswerFrame, CallModeOut,
+                                           CallQualityFrame, CallEndedFrame,
                                            TypingOut, ReadOut, RoomCommentOut,
                                            RoomSkippedFrame, ErrorFrame)

@@ -141,10 +141,22 @@ class Session:
             raise FrameError("rate_limited", "too many call offers: slow down")
         try:
             sdp = await self.node.calls.offer(conversation.id, p.role.value, p.subject,
-                                              frame.sdp, owner=self)
+                                              frame.sdp, owner=self, mode=frame.mode)
         except CallError as exc:
             raise FrameError(exc.code, str(exc)) from None
         self.conn.send({"type": "call.answer", "conversation": conversation.id, "sdp": sdp})
+
+    async def on_call_mode(self, frame: schemas.CallModeFrame) -> None:
+        """A supervisor listens, whispers to the agent or joins (``call.mode`` back)."""
+        conversation = await self._conversation(frame.conversation)
+        p = self.principal
+        try:
+            await self.node.calls.set_mode(conversation.id, p.role.value, p.subject,
+                                           frame.mode)
+        except CallError as exc:
+            raise FrameError(exc.code, str(exc)) from None
+        self.conn.send({"type": "call.mode", "conversation": conversation.id,
+                        "mode": frame.mode})
 
     async def on_call_hangup(self, frame: schemas.CallHangupFrame) -> None:
         conversation = await self._conversation(frame.conversation)

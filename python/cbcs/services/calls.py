@@ -9,6 +9,17 @@ and whose sent audio comes from it. A second offer from the same party replaces 
 (a reconnect or a new network); a leg ends when its party hangs up, its live channel
 closes, or its peer's connection fails, and the call ends with its last leg.
 
+A leg's ``mode``: ``join`` (hears everyone, heard by everyone: the customer's and the
+agent's legs), ``listen`` (hears everyone, heard by no one) or ``whisper`` (hears everyone,
+heard by the call's agents only). Only a supervisor (or an admin) listens or whispers, and
+a supervisor's leg listens unless it asks otherwise; :meth:`CallCentre.set_mode` changes
+it during the call (a supervisor barging in).
+
+Quality for people: every ``quality_every_s`` the centre reads each leg's figures (MOS,
+loss before and after recovery, jitter-buffer delay, estimated bandwidth towards the party,
+RTT) and hands them to ``on_quality``; when a leg ends, its final figures go to
+``on_leg_end`` (the node keeps them in the conversation's record).
+
 Audio only in this version: video in an offer is answered by the peer but not forwarded
 to the other legs.
 """
@@ -17,21 +28,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from cbcs.rtc.bridge import AudioBridge
+from cbcs.rtc.bridge import AudioBridge, HeardBy
 from cbcs.rtc.media import PlayoutRecorder
 
 log = logging.getLogger(__name__)
 
 
+MODES = ("join", "listen", "whisper")
+#: Roles whose legs may listen or whisper; every other leg joins.
+OVERHEARING_ROLES = ("supervisor", "admin")
+
+
 class CallError(Exception):
-    """A refused call action: ``code`` (``bad_sdp``, ``call_full``) and a message."""
+    """A refused call action: ``code`` (``bad_sdp``, ``call_full``, ``forbidden``,
+    ``not_found``) and a message."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -49,12 +67,54 @@ class _BridgeSink(PlayoutRecorder):
         self.bridge.heard(self.leg, pcm)
 
 
+def heard_by(mode: str) -> HeardBy:
+    """Which legs hear a leg in ``mode`` (see the module docstring)."""
+    if mode == "listen":
+        return lambda to: False
+    if mode == "whisper":
+        return lambda to: to.startswith("agent:")
+    return None
+
+
+def quality(stats: Any) -> dict[str, Any]:
+    """A leg's figures for people, from its peer's :class:`~cbcs.rtc.stats.CallStats`:
+    what the node received from the party (loss, jitter buffer, MOS) and the path towards
+    it (estimated bandwidth, RTT). None where not known yet."""
+    def r(v: float | None, nd: int = 1) -> float | None:
+        return None if v is None else round(float(v), nd)
+
+    return {"mos": r(stats.mos, 2), "loss_before_recovery_pct": r(stats.loss_before_recovery_pct),
+            "loss_after_recovery_pct": r(stats.loss_after_recovery_pct),
+            "jitter_buffer_ms": r(stats.jitter_buffer_delay_ms, 0),
+            "concealed_pct": r(stats.concealed_pct),
+            "bandwidth_bps": r(stats.estimated_bandwidth_bps, 0), "rtt_ms": r(stats.rtt_ms, 0)}
+
+
+def describe(role: str, seconds: float, reason: str, q: dict[str, Any]) -> str:
+    """The line a leg's end leaves in the conversation's record."""
+    def f(key: str, unit: str, scale: float = 1.0, fmt: str = "{:.0f}") -> str:
+        v = q.get(key)
+        return "?" if v is None else fmt.format(v / scale) + unit
+
+    return (f"Call: the {role} left after {seconds:.0f} s ({reason}). Their audio: MOS "
+            f"{f('mos', '', fmt='{:.1f}')}, loss {f('loss_before_recovery_pct', ' %', fmt='{:.1f}')}"
+            f" before recovery and {f('loss_after_recovery_pct', ' %', fmt='{:.1f}')} after, "
+            f"jitter buffer {f('jitter_buffer_ms', ' ms')}; towards them "
+            f"{f('bandwidth_bps', ' kbit/s', 1000.0)}, RTT {f('rtt_ms', ' ms')}.")
+
+
 @dataclass
 class Leg:
     party: str            # "role:subject"
     owner: object         # what opened it (a live-channel session); its end ends the leg
     peer: Any
+    mode: str = "join"
+    started: float = field(default_factory=time.monotonic)
     watcher: asyncio.Task[None] | None = None
+
+    @property
+    def role(self) -> str:
+        return self.party.split(":", 1)[0]
 
 
 @dataclass
@@ -62,17 +122,29 @@ class Call:
     conversation: str
     bridge: AudioBridge = field(default_factory=AudioBridge)
     legs: dict[str, Leg] = field(default_factory=dict)
+    reporter: asyncio.Task[None] | None = None
+
+
+#: on_quality(conversation, {party: {"mode", "seconds", figures...}})
+QualityHook = Callable[[str, dict[str, dict[str, Any]]], Awaitable[None]]
+#: on_leg_end(conversation, party, reason, {"mode", "seconds", figures...})
+LegEndHook = Callable[[str, str, str, dict[str, Any]], Awaitable[None]]
 
 
 class CallCentre:
     """The calls of this node, by conversation (see the module docstring).
 
     ``ice_addresses``: the host addresses the legs offer (None: every interface; tests and
-    single-host set-ups pass ``["127.0.0.1"]``); ``max_legs`` per call."""
+    single-host set-ups pass ``["127.0.0.1"]``); ``max_legs`` per call; ``on_quality`` and
+    ``on_leg_end`` receive the legs' figures (module docstring)."""
 
-    def __init__(self, *, ice_addresses: Sequence[str] | None = None, max_legs: int = 4) -> None:
+    def __init__(self, *, ice_addresses: Sequence[str] | None = None, max_legs: int = 4,
+                 on_quality: QualityHook | None = None, on_leg_end: LegEndHook | None = None,
+                 quality_every_s: float = 5.0) -> None:
         self.ice_addresses = list(ice_addresses) if ice_addresses is not None else None
         self.max_legs = max_legs
+        self.on_quality, self.on_leg_end = on_quality, on_leg_end
+        self.quality_every_s = quality_every_s
         self.calls: dict[str, Call] = {}
 
     def parties(self, conversation: str) -> list[str]:
@@ -80,13 +152,32 @@ class CallCentre:
         call = self.calls.get(conversation)
         return list(call.legs) if call else []
 
+    def mode(self, conversation: str, role: str, subject: str) -> str | None:
+        """The party's leg's mode now; None when it has no leg."""
+        call = self.calls.get(conversation)
+        leg = call.legs.get(f"{role}:{subject}") if call else None
+        return leg.mode if leg else None
+
+    @staticmethod
+    def _check_mode(role: str, mode: str | None) -> str:
+        if mode is None:
+            return "listen" if role == "supervisor" else "join"
+        if mode not in MODES:
+            raise CallError("bad_request", f"mode: expected one of {', '.join(MODES)}, got "
+                            f"{mode!r}")
+        if mode != "join" and role not in OVERHEARING_ROLES:
+            raise CallError("forbidden", f"a {role} joins calls; only a supervisor may "
+                            f"{mode}")
+        return mode
+
     async def offer(self, conversation: str, role: str, subject: str, sdp: str,
-                    owner: object) -> str:
+                    owner: object, mode: str | None = None) -> str:
         """Answer a party's offer with a leg on the conversation's call; the answer SDP.
-        Raises :class:`CallError` (``bad_sdp``, ``call_full``)."""
+        Raises :class:`CallError` (``bad_sdp``, ``call_full``, ``forbidden``)."""
         from cbcs.rtc import Peer
         from cbcs.rtc.sdp import SdpError
 
+        mode = self._check_mode(role, mode)
         party = f"{role}:{subject}"
         call = self.calls.setdefault(conversation, Call(conversation))
         if party in call.legs:
@@ -107,12 +198,50 @@ class CallCentre:
             await peer.close("bad offer")
             self._forget_if_empty(call)
             raise CallError("bad_sdp", str(exc)) from None
-        bridge.add(party)
-        leg = Leg(party, owner, peer)
-        leg.watcher = asyncio.get_running_loop().create_task(self._watch(call, leg))
+        bridge.add(party, heard_by=heard_by(mode))
+        leg = Leg(party, owner, peer, mode)
+        loop = asyncio.get_running_loop()
+        leg.watcher = loop.create_task(self._watch(call, leg))
         call.legs[party] = leg
-        log.info("call %s: %s joined (%d legs)", conversation, role, len(call.legs))
+        if call.reporter is None and self.on_quality is not None:
+            call.reporter = loop.create_task(self._report(call))
+        log.info("call %s: %s joined (%s, %d legs)", conversation, role, mode, len(call.legs))
         return answer
+
+    async def set_mode(self, conversation: str, role: str, subject: str, mode: str) -> None:
+        """Change the mode of the party's leg (``listen`` -> ``whisper`` -> ``join``)."""
+        mode = self._check_mode(role, mode)
+        call = self.calls.get(conversation)
+        leg = call.legs.get(f"{role}:{subject}") if call else None
+        if call is None or leg is None:
+            raise CallError("not_found", f"no call of yours in {conversation}")
+        leg.mode = mode
+        call.bridge.set_heard_by(leg.party, heard_by(mode))
+        log.info("call %s: %s now %s", conversation, role, mode)
+
+    async def figures(self, conversation: str) -> dict[str, dict[str, Any]]:
+        """Each leg's mode, seconds on the call and quality figures, by party."""
+        call = self.calls.get(conversation)
+        out: dict[str, dict[str, Any]] = {}
+        for party, leg in list(call.legs.items()) if call else []:
+            out[party] = await self._figures(leg)
+        return out
+
+    @staticmethod
+    async def _figures(leg: Leg) -> dict[str, Any]:
+        return {"mode": leg.mode, "seconds": round(time.monotonic() - leg.started, 1),
+                **quality(await leg.peer.stats())}
+
+    async def _report(self, call: Call) -> None:
+        """Every ``quality_every_s`` while the call has legs: the figures to ``on_quality``."""
+        while call.legs and self.on_quality is not None:
+            await asyncio.sleep(self.quality_every_s)
+            if not call.legs:
+                return
+            try:
+                await self.on_quality(call.conversation, await self.figures(call.conversation))
+            except Exception:  # a failed report must not end the call
+                log.exception("call %s: quality report failed", call.conversation)
 
     async def hang_up(self, conversation: str, role: str, subject: str) -> bool:
         """End a party's leg; False when it had none."""
@@ -153,11 +282,19 @@ class CallCentre:
         call.bridge.remove(party)
         if leg.watcher is not None and leg.watcher is not asyncio.current_task():
             leg.watcher.cancel()
-        log.info("call %s: %s left (%s)", call.conversation, party.split(":")[0], reason)
+        log.info("call %s: %s left (%s)", call.conversation, leg.role, reason)
+        figures = await self._figures(leg)
         # the peer warns about failures only: a hang-up or a closed channel is the usual end
         await leg.peer.close(reason if reason.startswith("connection") else "hang-up")
         self._forget_if_empty(call)
+        if self.on_leg_end is not None:
+            try:
+                await self.on_leg_end(call.conversation, party, reason, figures)
+            except Exception:  # the record is best effort; the leg has ended either way
+                log.exception("call %s: recording the end of a leg failed", call.conversation)
 
     def _forget_if_empty(self, call: Call) -> None:
         if not call.legs and self.calls.get(call.conversation) is call:
             del self.calls[call.conversation]
+            if call.reporter is not None and call.reporter is not asyncio.current_task():
+                call.reporter.cancel()

@@ -138,6 +138,15 @@ class ContactCentre:
             await self.publish(conversation.id, message_event(message))
         return Posted(message, created)
 
+    async def note(self, conversation_id: str, by: str, text: str) -> Message:
+        """Keep an event in the conversation's record (a call's end, with its figures) and
+        send it to those following the conversation."""
+        message, _ = await self.store.append_message(Message(
+            conversation_id, AuthorRole.SYSTEM, by, redact(text).text, kind=MessageKind.EVENT,
+            created_at=self.clock()))
+        await self.publish(conversation_id, message_event(message))
+        return message
+
     async def history(self, conversation_id: str, after_seq: int = 0,
                       limit: int = 200) -> list[Message]:
         return await self.store.list_messages(conversation_id, after_seq, limit)
