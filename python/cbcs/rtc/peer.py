@@ -27,6 +27,7 @@ from cbcs.errors import ConfigError
 from cbcs.media import (Denoiser, FeedbackGenerator, JitterBuffer, SendSideBwe, TransportFeedback,
                         netsim)
 from cbcs.rtc import internals, protection
+from cbcs.rtc.clock import MediaClock
 from cbcs.rtc import sdp as sdpmod
 from cbcs.rtc.fastpath import AudioFastPath, AudioHandler
 from cbcs.rtc.link import AudioLink
@@ -43,8 +44,6 @@ from cbcs.rtc.tickread import TickReader
 log = logging.getLogger("cbcs.rtc")
 internals.check_versions()
 
-#: The media clock's period: one Opus frame.
-TICK_S = 0.020
 #: Most the jitter buffer may hold above the fast packets' delay. Mouth-to-ear is about the
 #: link's base delay + this + 45 ms of capture, codec and playout, so even on a 200 ms link
 #: it stays inside the 600 ms budget; packets later than that are concealed instead.
@@ -218,7 +217,8 @@ class Peer(_BasePeer):
     estimator setting the Opus bitrate (when the offer has transport-cc), and the
     denoiser when ``denoise=True``. ``red_depth=None`` (default) sizes the RED copies we
     send from the loss the remote's transport feedback reports (:mod:`cbcs.rtc.protection`);
-    a number fixes it.
+    a number fixes it. ``clock``: the media clock shared with the other legs of a call
+    (default: one of its own).
     """
 
     media_path = "cbcs"
@@ -226,7 +226,8 @@ class Peer(_BasePeer):
     def __init__(self, *, impair: str | netsim.LinkParams | None = None, seed: int = 0,
                  ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
                  loopback_only_remote: bool = False, start_bitrate_bps: int = 32000,
-                 denoise: bool = False, red_depth: int | None = None, video: bool = False) -> None:
+                 denoise: bool = False, red_depth: int | None = None, video: bool = False,
+                 clock: MediaClock | None = None) -> None:
         super().__init__(impair=impair, seed=seed, ice_addresses=ice_addresses, fill=fill,
                          loopback_only_remote=loopback_only_remote, video=video)
         self.opus = OpusEncoder(start_bitrate_bps)
@@ -249,8 +250,8 @@ class Peer(_BasePeer):
         self.fastpath: AudioFastPath | None = None
         self.link: AudioLink | None = None
         self._on_audio: AudioHandler | None = None
-        self._clock: asyncio.TimerHandle | None = None
-        self._clock_t0, self._clock_k = 0.0, 0
+        self.clock = clock
+        self._clocked = False
         self._steps = 0
         self._reader: TickReader | None = None
 
@@ -354,54 +355,48 @@ class Peer(_BasePeer):
             self._reader = TickReader.attach(self.fastpath.protocols(), self.fastpath.set_arrival)
             if self._reader is not None:
                 self.core.append("receive:read-per-tick")
-        loop = asyncio.get_running_loop()
-        self._clock_t0, self._clock_k = loop.time(), 0
-        self._clock = loop.call_at(self._clock_t0, self._media_tick)
+        if self.clock is None:
+            self.clock = MediaClock()
+        self.clock.add(self)
+        self._clocked = True
         self._tasks.append(asyncio.ensure_future(self._rtcp_reports(transceiver)))
         return sdpmod.munge_answer(answer, self.offer, inband_fec=True, red=red,
                                    transport_cc=tcc)
 
-    def _media_tick(self) -> None:
-        """One 20 ms clock on the loop for the whole call (a timer callback, not a task):
-        read the sockets when the peer reads them per tick, then :meth:`step` at the
-        clock's time. One wake-up per packet time: on a small VM each wake-up of the loop
-        costs more than the work it does. Drift-free (absolute deadlines); after a stall
-        of the loop it resynchronises instead of bursting."""
-        loop = asyncio.get_running_loop()
-        self._clock_k += 1
-        k = self._clock_k
-        try:
-            if self._reader is not None:
-                if self.link is None:
-                    self._open_link()
-                else:
-                    self.link.follow_route()
-                self._reader.drain()
-                if self.link is not None and self.link.core.remote_ssrc:
-                    self._remote_ssrc = self.link.core.remote_ssrc
-            self.step(mono_ms(), wall_ms())
-        except Exception:  # one bad tick must not stop the call's clock
-            log.exception("media clock tick failed")
-        if self.closed_reason is not None:
+    def read(self) -> None:
+        """The media clock's first call each tick: read the sockets when the peer reads
+        them per tick (the core's link once it is open)."""
+        if self._reader is None:
             return
-        due = self._clock_t0 + (k + 1) * TICK_S
-        if due < loop.time() - 0.2:
-            self._clock_t0, self._clock_k = loop.time(), 0
-            due = self._clock_t0 + TICK_S
-        self._clock = loop.call_at(due, self._media_tick)
+        if self.link is None:
+            self._open_link()
+        else:
+            self.link.follow_route()
+        self._reader.drain()
+        if self.link is not None and self.link.core.remote_ssrc:
+            self._remote_ssrc = self.link.core.remote_ssrc
 
     def step(self, now_ms: float, wall: float) -> None:
         """The call's media work of one 20 ms tick at ``now_ms`` (media clock) and ``wall``
         (machine clock), neither read here: two 10 ms playout blocks, one encoded frame,
         transport feedback when due, the estimator's rate every 100 ms and the RED depth
-        every second."""
-        self._steps += 1
+        every second. The media clock (:mod:`cbcs.rtc.clock`) runs the two halves,
+        :meth:`step_receive` and :meth:`step_send`, for all the legs of a call in turn."""
+        self.step_receive(now_ms, wall)
+        self.step_send(now_ms, wall)
+
+    def step_receive(self, now_ms: float, wall: float) -> None:
+        """Two 10 ms playout blocks."""
         if self.rx is not None:
             # an audio device pulling 20 ms plays the second half 10 ms later; the buffer is
             # told so, or it would see its delay jump by 10 ms every block and time-stretch
             # back and forth
             self.rx.play_block(now_ms, wall)
             self.rx.play_block(now_ms + 10.0, wall + 10.0)
+
+    def step_send(self, now_ms: float, wall: float) -> None:
+        """One encoded frame, feedback when due, the rate every 100 ms, RED every second."""
+        self._steps += 1
         if self.audio_sender is not None:
             self.audio_sender.tick(now_ms, wall)
         if self.feedback is not None:
@@ -539,9 +534,9 @@ class Peer(_BasePeer):
         return st
 
     async def close(self, reason: str = "hang-up") -> None:
-        if self._clock is not None:
-            self._clock.cancel()
-            self._clock = None
+        if self.clock is not None and self._clocked:
+            self.clock.remove(self)
+            self._clocked = False
         await super().close(reason)
 
 

@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cbcs.rtc.bridge import AudioBridge, HeardBy
+from cbcs.rtc.clock import MediaClock
 from cbcs.rtc.media import PlayoutRecorder
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,8 @@ class Leg:
 class Call:
     conversation: str
     bridge: AudioBridge = field(default_factory=AudioBridge)
+    #: one media clock for all the legs: what one hears goes out on the others that tick
+    clock: MediaClock = field(default_factory=MediaClock)
     legs: dict[str, Leg] = field(default_factory=dict)
     reporter: asyncio.Task[None] | None = None
 
@@ -190,7 +193,8 @@ class CallCentre:
         def fill(start: int, n: int, wall: float) -> npt.NDArray[np.int16]:
             return bridge.to_send(party, n)
 
-        peer = Peer(ice_addresses=self.ice_addresses, fill=fill, denoise=role == "customer")
+        peer = Peer(ice_addresses=self.ice_addresses, fill=fill, denoise=role == "customer",
+                    clock=call.clock)
         peer.recorder = _BridgeSink(bridge, party)
         try:
             answer: str = await peer.answer(sdp)
