@@ -75,7 +75,7 @@ gates: setup
 	# Spanish backchannels): report the AI tier's figures without failing on them.
 	$(CBCS) bench agent --short --json build/bench-agent.json
 	# Not all of issue 19's bounds hold yet (the node decodes and re-encodes each leg's audio:
-	# latam-3g + cross-border p95 over 600 ms): report the bridge's figures.
+	# on latam-3g + cross-border it adds a little over 40 ms p95): report the bridge's figures.
 	$(CBCS) bench bridge --short --json build/bench-bridge.json
 
 test-python: setup

@@ -1,11 +1,17 @@
-"""``cbcs bench bridge``: a customer and an agent (each a stock aiortc client) on a call
-through a cbcs node, each leg on its own emulated network, beside a direct one-hop call
-between the same two clients through both networks in series.
+"""``cbcs bench bridge``: a customer (a stock aiortc client, a phone app) and an agent
+(headless Chromium, the agent's console in a browser; ``--agent aiortc`` for a second
+stock aiortc client) on a call through a cbcs node, each leg on its own emulated network,
+beside a direct one-hop call between the same two clients through both networks in series.
 
 Mouth-to-ear is measured at the audio level both ways (marker tones, as ``bench e2e``).
 The networks run in relay processes of their own (:class:`cbcs.rtc.relay.LinkRelay`); the
-node runs in this process with the two clients, so the node's CPU per call is given as
-this process's CPU during the bridged call less that during the direct one.
+node runs in this process with the clients, so the node's CPU per call is given as this
+process's CPU during the bridged call less that during the direct one.
+
+Why the agent is a browser by default: stock aiortc's audio receiver releases a frame only
+once four later ones are in, and after a lost packet waits until sixteen are queued, one
+frame out per frame in from then on, so on any lossy leg it holds about 300 ms for the
+rest of the call, whoever sends to it. A browser's NetEq is what the agent really has.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import numpy as np
 
 from cbcs.bench.report import Report
 from cbcs.commands._args import float_range, non_negative_int
+from cbcs.errors import ConfigError
 from cbcs.media import quality
 
 DESCRIPTION = ("customer <-> cbcs node <-> agent over two emulated networks vs a direct call "
@@ -38,16 +45,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float_range(2.0, 600.0), default=None,
                         help="measured seconds of markers per call (default 20; --short: 8)")
     parser.add_argument("--seed", type=non_negative_int, default=1, help="link emulator seed")
+    parser.add_argument("--agent", choices=("chromium", "aiortc"), default="chromium",
+                        help="the agent's client: headless Chromium (default) or stock aiortc")
 
 
 def run(args: argparse.Namespace, report: Report) -> None:
+    from cbcs.rtc import chromium
     from cbcs.rtc.loop import run as run_calls
 
     seconds = args.seconds or (8.0 if args.short else 20.0)
     pairs = PAIRS[:2] if args.short else PAIRS
-    results = run_calls(_run_all(pairs, seconds, args.seed))
+    agent = args.agent
+    if agent == "chromium" and not chromium.available():
+        raise ConfigError("--agent chromium: expected /usr/bin/chromium and playwright "
+                          "(apt-get install chromium; pip install 'cbcs[e2e]'), or pass "
+                          "--agent aiortc")
+    print(f"customer: stock aiortc; agent: {'headless Chromium' if agent == 'chromium' else 'stock aiortc'}",
+          flush=True)
+    results = run_calls(_run_all(pairs, seconds, args.seed, agent))
     report.figures["pairs"] = results
     report.figures["seconds_per_call"] = seconds
+    report.figures["agent_client"] = agent
 
     def f(v: Any, fmt: str = "{:.0f}") -> str:
         return "-" if v is None else fmt.format(v)
@@ -87,13 +105,57 @@ def _summary(to_agent: list[float | None], back: list[float | None]) -> dict[str
             "mos": quality.rate(p50, 100 * (1 - delivered)).mos if p50 is not None else None}
 
 
-def _heard(sender: Any, receiver: Any, after_ms: float) -> list[float | None]:
+class _BrowserAgent:
+    """The agent's console in headless Chromium, with the stock client's few calls:
+    ``offer``/``accept``/``close``, plus what it sent and heard (page clock made Python's)."""
+
+    def __init__(self, browser: Any, first_s: float) -> None:
+        self.browser, self.first_s = browser, first_s
+        self._offset = 0.0
+
+    async def offer(self) -> str:
+        await self.browser.new_call()
+        sdp: str = await self.browser.offer()
+        return sdp
+
+    async def accept(self, answer: str) -> None:
+        from cbcs.rtc import markers as mk
+
+        await self.browser.accept(answer)
+        await self.browser.schedule_markers(240, 0.5, mk.BURST_S, list(mk.FREQS), self.first_s)
+        self._offset = await self.browser.wall_offset_ms()
+
+    async def sent(self) -> list[Any]:
+        from cbcs.rtc import markers as mk
+
+        return [mk.Marker(int(m["i"]), float(m["f"]), float(m["wall_ms"]) - self._offset)
+                for m in await self.browser.markers_sent()]
+
+    async def audio(self) -> tuple[Any, Any]:
+        pcm, times = await self.browser.received()
+        return pcm, times - self._offset
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):  # a page already gone has nothing to hang up
+            await self.browser.hang_up()
+
+
+async def _sent(client: Any) -> list[Any]:
+    return await client.sent() if isinstance(client, _BrowserAgent) else client.source.markers
+
+
+async def _audio(client: Any) -> tuple[Any, Any]:
+    return await client.audio() if isinstance(client, _BrowserAgent) else client.recorder.audio()
+
+
+async def _heard(sender: Any, receiver: Any, after_ms: float) -> list[float | None]:
     from cbcs.rtc import markers as mk
 
-    pcm, times = receiver.recorder.audio()
+    markers = await _sent(sender)
+    pcm, times = await _audio(receiver)
     if not len(times):
-        return [None] * len(sender.source.markers)
-    late = [m for m in sender.source.markers if after_ms < m.sent_ms < times[-1] - 1500]
+        return [None] * len(markers)
+    late = [m for m in markers if after_ms < m.sent_ms < times[-1] - 1500]
     return mk.detect(late, pcm, times)
 
 
@@ -108,16 +170,27 @@ async def _node() -> AsyncIterator[tuple[str, Any]]:
             yield url, node
 
 
-async def _run_all(pairs: tuple[tuple[str, str], ...], seconds: float,
-                   seed: int) -> dict[str, Any]:
+async def _run_all(pairs: tuple[tuple[str, str], ...], seconds: float, seed: int,
+                   agent_client: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    async with _node() as (url, node):
+    async with contextlib.AsyncExitStack() as stack:
+        browser = None
+        if agent_client == "chromium":
+            from cbcs.rtc.chromium import Browser
+            browser = await stack.enter_async_context(Browser())
+        url, node = await stack.enter_async_context(_node())
+
+        def agent_for() -> Any:
+            from cbcs.bench._stock_client import StockClient
+            return StockClient(first_s=1.25) if browser is None else _BrowserAgent(browser, 1.25)
+
         for customer, agent in pairs:
             name = f"{customer}+{agent}"
             print(f"  {name}: direct call ...", flush=True)
-            direct, direct_cpu = await _direct(customer, agent, seconds, seed)
+            direct, direct_cpu = await _direct(customer, agent, seconds, seed, agent_for())
             print(f"  {name}: through the node ...", flush=True)
-            bridged, bridged_cpu = await _bridged(url, node, customer, agent, seconds, seed)
+            bridged, bridged_cpu = await _bridged(url, node, customer, agent, seconds, seed,
+                                                  agent_for())
             bridged["cpu_pct"] = max(0.0, bridged_cpu - direct_cpu)
             out[name] = {"bridge": bridged, "direct": direct}
     return out
@@ -137,19 +210,23 @@ async def _measure(customer: Any, agent: Any, seconds: float) -> dict[str, Any]:
 
     start = wall_ms() + 2000  # ICE, DTLS and the buffers' first second
     await asyncio.sleep(2.0 + seconds + 2.0)
-    return _summary(_heard(customer, agent, start), _heard(agent, customer, start))
+    return _summary(await _heard(customer, agent, start), await _heard(agent, customer, start))
 
 
 async def _direct(customer_profile: str, agent_profile: str, seconds: float,
-                  seed: int) -> tuple[dict[str, Any], float]:
+                  seed: int, agent: Any) -> tuple[dict[str, Any], float]:
     from cbcs.bench._stock_client import StockClient
     from cbcs.rtc.relay import LinkRelay
 
     near, far = LinkRelay(customer_profile, seed), LinkRelay(agent_profile, seed + 1)
-    customer, agent = StockClient(first_s=1.0), StockClient(first_s=1.25)
+    customer = StockClient(first_s=1.0)
     try:
-        offer = far.offer(near.offer(await customer.offer()))
-        await customer.accept(near.answer(far.answer(await agent.answer(offer))))
+        if isinstance(agent, _BrowserAgent):  # the page offers; the customer answers
+            offer = near.offer(far.offer(await agent.offer()))
+            await agent.accept(far.answer(near.answer(await customer.answer(offer))))
+        else:
+            offer = far.offer(near.offer(await customer.offer()))
+            await customer.accept(near.answer(far.answer(await agent.answer(offer))))
         cpu = _cpu()
         result = await _measure(customer, agent, seconds)
         return result, _pct_since(cpu)
@@ -161,7 +238,7 @@ async def _direct(customer_profile: str, agent_profile: str, seconds: float,
 
 
 async def _bridged(url: str, node: Any, customer_profile: str, agent_profile: str,
-                   seconds: float, seed: int) -> tuple[dict[str, Any], float]:
+                   seconds: float, seed: int, agent: Any) -> tuple[dict[str, Any], float]:
     from cbcs.bench._stock_client import StockClient
     from cbcs.client import Client
     from cbcs.rtc.relay import LinkRelay
@@ -176,7 +253,7 @@ async def _bridged(url: str, node: Any, customer_profile: str, agent_profile: st
     console = await agent_api.live()
     widget = None
     near, far = LinkRelay(customer_profile, seed), LinkRelay(agent_profile, seed + 1)
-    customer, agent = StockClient(first_s=1.0), StockClient(first_s=1.25)
+    customer = StockClient(first_s=1.0)
     try:
         await agent_api.set_status(agent_id, "available")
         conv = (await customer_api.start_conversation(channel="voice", language="es",
