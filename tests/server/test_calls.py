@@ -223,3 +223,47 @@ def test_a_supervisor_listens_whispers_to_the_agent_only_and_sees_each_legs_qual
     assert "call.quality" not in r["widget_types"]
     assert any(t.startswith("Call: the agent left after") and "MOS" in t for t in r["record"]), \
         r["record"]
+
+
+def test_a_leg_that_goes_silent_or_vanishes_ends_and_the_others_are_told(
+        config: ServerConfig, serve: Any, aiortc_client: type) -> None:
+    config = replace(config, call_addresses=("127.0.0.1",))
+
+    async def go() -> dict[str, Any]:
+        async with serve(config) as (url, node):
+            node.calls.media_timeout_s = 2.0
+            clients, console, widget, conv = await assigned_conversation(url, node)
+            customer_rtc, agent_rtc = aiortc_client(first_s=1.0), aiortc_client(first_s=1.25)
+            r: dict[str, Any] = {}
+            try:
+                await customer_rtc.accept(await widget.offer_call(conv,
+                                                                  await customer_rtc.offer()))
+                await agent_rtc.accept(await console.offer_call(conv, await agent_rtc.offer()))
+                await asyncio.sleep(3.0)
+                r["before"] = sorted(node.calls.parties(conv))
+                customer_rtc._track.stop()   # the phone's audio stops; ICE and RTCP go on
+                r["silent"] = await console.next("call.left", timeout=15.0)
+                await agent_rtc.pc.close()   # the agent's browser tab is gone
+                for _ in range(100):
+                    if not node.calls.parties(conv):
+                        break
+                    await asyncio.sleep(0.1)
+                r["after"] = node.calls.parties(conv)
+                r["record"] = [m["text"] for m in await clients[1].messages(conv)
+                               if m["text"].startswith("Call: ")]
+            finally:
+                await customer_rtc.close()
+                await agent_rtc.close()
+                for live in (console, widget):
+                    await live.close()
+                for c in clients:
+                    await c.close()
+            return r
+
+    r = asyncio.run(go())
+    assert r["before"] == ["agent:ana", "customer:cust-1"]
+    assert r["silent"]["party"] == "customer" and r["silent"]["reason"] == "no media"
+    assert r["silent"]["parties"] == ["agent"]
+    assert r["after"] == []
+    assert any("the customer left" in t and "(no media)" in t for t in r["record"]), r["record"]
+    assert any("the agent left" in t and "connection" in t for t in r["record"]), r["record"]

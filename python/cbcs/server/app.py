@@ -169,6 +169,11 @@ class Node:
     async def _leg_ended(self, conversation: str, party: str, reason: str,
                          figures: dict[str, Any]) -> None:
         role = party.split(":", 1)[0]
+        # the parties still on the call are told at once; the record keeps the figures
+        await self.centre.publish(conversation, {
+            "type": "call.left", "conversation": conversation, "party": role,
+            "reason": reason, "parties": [p.split(":", 1)[0]
+                                          for p in self.calls.parties(conversation)]})
         await self.centre.note(conversation, "call",
                                describe(role, figures["seconds"], reason, figures))
 

@@ -362,6 +362,17 @@ class CallQualityFrame(Strict):
     legs: dict[str, LegQuality]
 
 
+class CallLeftFrame(Strict):
+    """A party's leg ended (``reason``: hang-up, live channel closed, connection failed or
+    closed, no media, replaced by a new offer); ``parties``: the roles still on the call."""
+
+    type: Literal["call.left"] = "call.left"
+    conversation: str
+    party: str
+    reason: str
+    parties: list[str]
+
+
 class CallEndedFrame(Strict):
     """The party's leg ended (hang-up, replaced, connection lost)."""
 
@@ -413,6 +424,6 @@ class ErrorFrame(Strict):
 
 SERVER_FRAMES: tuple[type[Strict], ...] = (AckFrame, ServerMessageFrame, ReservationFrame,
                                            AssignedFrame, CallAnswerFrame, CallModeOut,
-                                           CallQualityFrame, CallEndedFrame,
+                                           CallQualityFrame, CallLeftFrame, CallEndedFrame,
                                            TypingOut, ReadOut, RoomCommentOut,
                                            RoomSkippedFrame, ErrorFrame)

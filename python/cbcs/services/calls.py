@@ -139,15 +139,17 @@ class CallCentre:
 
     ``ice_addresses``: the host addresses the legs offer (None: every interface; tests and
     single-host set-ups pass ``["127.0.0.1"]``); ``max_legs`` per call; ``on_quality`` and
-    ``on_leg_end`` receive the legs' figures (module docstring)."""
+    ``on_leg_end`` receive the legs' figures (module docstring); a leg whose party has
+    sent no audio for ``media_timeout_s`` ends (``no media``)."""
 
     def __init__(self, *, ice_addresses: Sequence[str] | None = None, max_legs: int = 4,
                  on_quality: QualityHook | None = None, on_leg_end: LegEndHook | None = None,
-                 quality_every_s: float = 5.0) -> None:
+                 quality_every_s: float = 5.0, media_timeout_s: float = 15.0) -> None:
         self.ice_addresses = list(ice_addresses) if ice_addresses is not None else None
         self.max_legs = max_legs
         self.on_quality, self.on_leg_end = on_quality, on_leg_end
         self.quality_every_s = quality_every_s
+        self.media_timeout_s = media_timeout_s
         self.calls: dict[str, Call] = {}
 
     def parties(self, conversation: str) -> list[str]:
@@ -269,13 +271,26 @@ class CallCentre:
                 await self._end_leg(call, party, "server shutting down")
 
     async def _watch(self, call: Call, leg: Leg) -> None:
-        """End the leg when its peer's connection fails or closes."""
+        """End the leg when its peer's connection fails or closes, or when no audio has
+        come from its party for ``media_timeout_s`` once some had (a phone that lost its
+        network keeps ICE alive for a while; a browser sends packets even in silence)."""
         pc = leg.peer.pc
+        heard, quiet_since = -1, time.monotonic()
         while pc is not None and call.legs.get(leg.party) is leg:
             if pc.connectionState in ("failed", "closed"):
-                log.info("call %s: %s lost (%s)", call.conversation, leg.party.split(":")[0],
+                log.info("call %s: %s lost (%s)", call.conversation, leg.role,
                          pc.connectionState)
                 await self._end_leg(call, leg.party, f"connection {pc.connectionState}")
+                return
+            rx = getattr(leg.peer, "rx", None)
+            got = rx.counters.packets_received if rx is not None else 0
+            now = time.monotonic()
+            if got != heard:
+                heard, quiet_since = got, now
+            elif got > 0 and now - quiet_since > self.media_timeout_s:
+                log.info("call %s: %s lost (no audio for %.0f s)", call.conversation,
+                         leg.role, now - quiet_since)
+                await self._end_leg(call, leg.party, "no media")
                 return
             await asyncio.sleep(0.5)
 
