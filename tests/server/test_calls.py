@@ -267,3 +267,59 @@ def test_a_leg_that_goes_silent_or_vanishes_ends_and_the_others_are_told(
     assert r["after"] == []
     assert any("the customer left" in t and "(no media)" in t for t in r["record"]), r["record"]
     assert any("the agent left" in t and "connection" in t for t in r["record"]), r["record"]
+
+
+def test_a_warm_transfer_to_another_agent_keeps_the_customers_call_up(
+        config: ServerConfig, serve: Any, aiortc_client: type) -> None:
+    config = replace(config, call_addresses=("127.0.0.1",))
+    BOB_FREQS = (2300.0, 2700.0, 3100.0, 3500.0)
+
+    async def go() -> dict[str, Any]:
+        async with serve(config) as (url, node):
+            clients, console, widget, conv = await assigned_conversation(url, node)
+            admin, ana = clients[0], clients[1]
+            await admin.put_agent("bob", name="Bob", languages={"es": 5}, markets=["MX"],
+                                  time_zone="America/Mexico_City")
+            bob = Client(url, await admin.mint_token("agent", "bob"))
+            bob_console = await bob.live()
+            customer_rtc, ana_rtc = aiortc_client(first_s=1.0), aiortc_client(first_s=1.25)
+            bob_rtc = aiortc_client(first_s=1.1, freqs=BOB_FREQS)
+            r: dict[str, Any] = {"parties": []}
+            try:
+                await customer_rtc.accept(await widget.offer_call(conv,
+                                                                  await customer_rtc.offer()))
+                await ana_rtc.accept(await console.offer_call(conv, await ana_rtc.offer()))
+                await asyncio.sleep(2.0)
+                await bob.set_status("bob", "available")
+                await ana.escalate(conv, "a colleague handles refunds")
+                await bob.accept((await bob_console.next("reservation"))["id"])
+                await bob_console.next("assigned")
+                await bob_rtc.accept(await bob_console.offer_call(conv, await bob_rtc.offer()))
+                r["parties"].append(sorted(node.calls.parties(conv)))   # warm: all three
+                await asyncio.sleep(2.0)
+                await console.hang_up(conv)   # ana leaves the call she no longer owns
+                r["ana_ended"] = await console.next("call.ended")
+                bob_from = wall_ms() + 500
+                await asyncio.sleep(4.0)
+                r["parties"].append(sorted(node.calls.parties(conv)))
+                r["customer_heard_bob"] = heard(
+                    [m for m in bob_rtc.source.markers if m.sent_ms > bob_from],
+                    customer_rtc.recorder, bob_from)
+                r["bob_heard_customer"] = heard(customer_rtc.source.markers,
+                                                bob_rtc.recorder, bob_from)
+            finally:
+                for rtc in (customer_rtc, ana_rtc, bob_rtc):
+                    await rtc.close()
+                for live in (console, widget, bob_console):
+                    await live.close()
+                for c in (*clients, bob):
+                    await c.close()
+            return r
+
+    r = asyncio.run(go())
+    assert r["parties"][0] == ["agent:ana", "agent:bob", "customer:cust-1"]
+    assert r["ana_ended"]["reason"] == "hang-up"
+    assert r["parties"][1] == ["agent:bob", "customer:cust-1"]
+    for key in ("customer_heard_bob", "bob_heard_customer"):
+        got = [d for d in r[key] if d is not None]
+        assert len(r[key]) >= 4 and len(got) >= 0.8 * len(r[key]), (key, r[key])

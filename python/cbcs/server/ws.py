@@ -159,11 +159,14 @@ class Session:
                         "mode": frame.mode})
 
     async def on_call_hangup(self, frame: schemas.CallHangupFrame) -> None:
-        conversation = await self._conversation(frame.conversation)
+        """End the sender's own leg. One's own leg can always be hung up, even once the
+        conversation is no longer one's own (the first agent of a warm transfer)."""
         p = self.principal
-        if not await self.node.calls.hang_up(conversation.id, p.role.value, p.subject):
-            raise FrameError("not_found", f"no call of yours in {conversation.id}")
-        self.conn.send({"type": "call.ended", "conversation": conversation.id,
+        if self.node.calls.mode(frame.conversation, p.role.value, p.subject) is None:
+            await self._conversation(frame.conversation)  # a stranger learns nothing
+        if not await self.node.calls.hang_up(frame.conversation, p.role.value, p.subject):
+            raise FrameError("not_found", f"no call of yours in {frame.conversation}")
+        self.conn.send({"type": "call.ended", "conversation": frame.conversation,
                         "reason": "hang-up"})
 
     async def on_room_join(self, frame: schemas.RoomJoinFrame) -> None:

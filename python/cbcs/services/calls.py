@@ -6,7 +6,8 @@ node answers it with a cbcs peer (:class:`cbcs.rtc.Peer`: the core's jitter buff
 FEC and RED, transport-wide feedback and send-side rate control; the customer's audio is
 denoised) whose received audio goes into the call's :class:`~cbcs.rtc.bridge.AudioBridge`
 and whose sent audio comes from it. A second offer from the same party replaces its leg
-(a reconnect or a new network); a leg ends when its party hangs up, its live channel
+(a reconnect or a new network). Legs belong to parties, not to the assignment: in a warm
+transfer the next agent's leg joins while the first agent's is still up. A leg ends when its party hangs up, its live channel
 closes, or its peer's connection fails, and the call ends with its last leg.
 
 A leg's ``mode``: ``join`` (hears everyone, heard by everyone: the customer's and the
