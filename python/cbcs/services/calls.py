@@ -7,8 +7,9 @@ FEC and RED, transport-wide feedback and send-side rate control; the customer's 
 denoised) whose received audio goes into the call's :class:`~cbcs.rtc.bridge.AudioBridge`
 and whose sent audio comes from it. A second offer from the same party replaces its leg
 (a reconnect or a new network). Legs belong to parties, not to the assignment: in a warm
-transfer the next agent's leg joins while the first agent's is still up. A leg ends when its party hangs up, its live channel
-closes, or its peer's connection fails, and the call ends with its last leg.
+transfer the next agent's leg joins while the first agent's is still up. A leg ends when
+its party hangs up, its live channel closes, its peer's connection fails or no audio comes
+from it for ``media_timeout_s``; the call ends with its last leg.
 
 A leg's ``mode``: ``join`` (hears everyone, heard by everyone: the customer's and the
 agent's legs), ``listen`` (hears everyone, heard by no one) or ``whisper`` (hears everyone,
