@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cbcs.bench._stock_client import StockClient
+from cbcs.bench.harness.stock import StockClient
 
 ROOT = Path(__file__).resolve().parents[1]
 

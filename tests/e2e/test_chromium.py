@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from cbcs.media import netsim
-from cbcs.rtc import chromium
+from cbcs.bench.harness import chromium
 from cbcs.rtc.loop import run as run_call
 
 pytestmark = pytest.mark.skipif(not chromium.available(),
@@ -26,7 +26,7 @@ WARMUP_SECONDS = 3.0
 
 @pytest.mark.parametrize("profile", netsim.PROFILE_NAMES)
 def test_chromium_call_both_ways_within_budget(profile: str) -> None:
-    from cbcs.rtc.measure import measured_call
+    from cbcs.bench.harness.measure import measured_call
 
     async def run() -> dict[str, object]:
         async with chromium.Browser() as browser:
@@ -164,7 +164,7 @@ def test_one_to_one_video_call_vp8() -> None:
 
 def test_server_side_denoise_keeps_the_call_audible() -> None:
     from cbcs.rtc import Peer
-    from cbcs.rtc import markers as mk
+    from cbcs.bench.harness import markers as mk
 
     async def run() -> tuple[list[str], list[float | None]]:
         async with chromium.Browser() as browser:

@@ -12,7 +12,7 @@ import struct
 import pytest
 
 from cbcs.rtc import Peer, SdpError
-from cbcs.rtc import markers as mk
+from cbcs.bench.harness import markers as mk
 from cbcs.rtc.ice import ice_connections
 
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from cbcs.rtc import Peer
-from cbcs.rtc import markers as mk
+from cbcs.bench.harness import markers as mk
 
 
 @pytest.mark.parametrize("profile", [None, "latam-3g"])

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from cbcs.client import ApiError, Client
-from cbcs.rtc import markers as mk
+from cbcs.bench.harness import markers as mk
 from cbcs.rtc.media import wall_ms
 from cbcs.server.config import ServerConfig
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from cbcs.rtc.chromium import CHROMIUM, FLAGS
+from cbcs.bench.harness.chromium import CHROMIUM, FLAGS
 
 STATIC = Path(__file__).parents[2] / "python" / "cbcs" / "web" / "static"
 HARNESS = Path(__file__).parent / "data"

@@ -4,7 +4,7 @@ stock aiortc client) on a call through a cbcs node, each leg on its own emulated
 beside a direct one-hop call between the same two clients through both networks in series.
 
 Mouth-to-ear is measured at the audio level both ways (marker tones, as ``bench e2e``).
-The networks run in relay processes of their own (:class:`cbcs.rtc.relay.LinkRelay`); the
+The networks run in relay processes of their own (:class:`cbcs.bench.harness.relay.LinkRelay`); the
 node runs in this process with the clients, so the node's CPU per call is given as this
 process's CPU during the bridged call less that during the direct one.
 
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, report: Report) -> None:
-    from cbcs.rtc import chromium
+    from cbcs.bench.harness import chromium
     from cbcs.rtc.loop import run as run_calls
 
     seconds = args.seconds or (8.0 if args.short else 20.0)
@@ -119,14 +119,14 @@ class _BrowserAgent:
         return sdp
 
     async def accept(self, answer: str) -> None:
-        from cbcs.rtc import markers as mk
+        from cbcs.bench.harness import markers as mk
 
         await self.browser.accept(answer)
         await self.browser.schedule_markers(240, 0.5, mk.BURST_S, list(mk.FREQS), self.first_s)
         self._offset = await self.browser.wall_offset_ms()
 
     async def sent(self) -> list[Any]:
-        from cbcs.rtc import markers as mk
+        from cbcs.bench.harness import markers as mk
 
         return [mk.Marker(int(m["i"]), float(m["f"]), float(m["wall_ms"]) - self._offset)
                 for m in await self.browser.markers_sent()]
@@ -149,7 +149,7 @@ async def _audio(client: Any) -> tuple[Any, Any]:
 
 
 async def _heard(sender: Any, receiver: Any, after_ms: float) -> list[float | None]:
-    from cbcs.rtc import markers as mk
+    from cbcs.bench.harness import markers as mk
 
     markers = await _sent(sender)
     pcm, times = await _audio(receiver)
@@ -176,12 +176,12 @@ async def _run_all(pairs: tuple[tuple[str, str], ...], seconds: float, seed: int
     async with contextlib.AsyncExitStack() as stack:
         browser = None
         if agent_client == "chromium":
-            from cbcs.rtc.chromium import Browser
+            from cbcs.bench.harness.chromium import Browser
             browser = await stack.enter_async_context(Browser())
         url, node = await stack.enter_async_context(_node())
 
         def agent_for() -> Any:
-            from cbcs.bench._stock_client import StockClient
+            from cbcs.bench.harness.stock import StockClient
             return StockClient(first_s=1.25) if browser is None else _BrowserAgent(browser, 1.25)
 
         for customer, agent in pairs:
@@ -215,8 +215,8 @@ async def _measure(customer: Any, agent: Any, seconds: float) -> dict[str, Any]:
 
 async def _direct(customer_profile: str, agent_profile: str, seconds: float,
                   seed: int, agent: Any) -> tuple[dict[str, Any], float]:
-    from cbcs.bench._stock_client import StockClient
-    from cbcs.rtc.relay import LinkRelay
+    from cbcs.bench.harness.stock import StockClient
+    from cbcs.bench.harness.relay import LinkRelay
 
     near, far = LinkRelay(customer_profile, seed), LinkRelay(agent_profile, seed + 1)
     customer = StockClient(first_s=1.0)
@@ -239,9 +239,9 @@ async def _direct(customer_profile: str, agent_profile: str, seconds: float,
 
 async def _bridged(url: str, node: Any, customer_profile: str, agent_profile: str,
                    seconds: float, seed: int, agent: Any) -> tuple[dict[str, Any], float]:
-    from cbcs.bench._stock_client import StockClient
+    from cbcs.bench.harness.stock import StockClient
     from cbcs.client import Client
-    from cbcs.rtc.relay import LinkRelay
+    from cbcs.bench.harness.relay import LinkRelay
 
     admin = Client(url, node.auth._admin_key.decode())
     agent_id = f"agent-{seed}-{customer_profile}-{agent_profile}"

@@ -45,7 +45,7 @@ def _profiles(text: str) -> str:
 
 
 def run(args: argparse.Namespace, report: Report) -> None:
-    from cbcs.rtc import chromium
+    from cbcs.bench.harness import chromium
     if not chromium.available():
         report.check("chromium and playwright available", False,
                      "needs Debian chromium and PyPI playwright (pip install 'cbcs[e2e]')")
@@ -119,8 +119,8 @@ def run(args: argparse.Namespace, report: Report) -> None:
 
 async def _run_all(profiles: list[str], seconds: float, seed: int, *,
                    speech: bool) -> dict[str, Any]:
-    from cbcs.rtc.chromium import Browser
-    from cbcs.rtc.measure import customer_speech, measured_call
+    from cbcs.bench.harness.chromium import Browser
+    from cbcs.bench.harness.measure import customer_speech, measured_call
     talk = customer_speech() if speech else None
     out: dict[str, Any] = {}
     async with Browser() as browser:

@@ -11,7 +11,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from cbcs.bench import _routing_day as day
 from cbcs.bench.report import Report

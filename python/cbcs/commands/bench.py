@@ -1,6 +1,7 @@
 """``cbcs bench AREA``: side-by-side benchmarks against peers, with CI gates.
 
-Every module ``cbcs.bench.<area>`` is an area. It defines ``DESCRIPTION``,
+Every module ``cbcs.bench.<area>`` is an area (the ``harness`` package is what they
+measure with). It defines ``DESCRIPTION``,
 ``add_arguments(parser)`` and ``run(args, report)``; the shared options ``--json``,
 ``--gate`` and ``--short`` are added here.
 """
@@ -23,7 +24,7 @@ def register(sub: Any) -> None:
     parser = sub.add_parser("bench", help="run a benchmark against its peers")
     areas = parser.add_subparsers(dest="area", required=True, metavar="AREA")
     for info in sorted(pkgutil.iter_modules(cbcs.bench.__path__), key=lambda i: i.name):
-        if info.name == "report" or info.name.startswith("_"):
+        if info.name == "report" or info.name.startswith("_") or info.ispkg:
             continue
         module = importlib.import_module(f"cbcs.bench.{info.name}")
         p = areas.add_parser(info.name, help=module.DESCRIPTION, description=module.DESCRIPTION)

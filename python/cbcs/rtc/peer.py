@@ -2,9 +2,8 @@
 the cbcs media path (libopus with FEC and live bitrate, the cbcs jitter buffer with
 concealment on a 10 ms playout clock) and, optionally, through an emulated bad network.
 
-``StockPeer`` is the same call answered by stock aiortc (its encoder, its jitter buffer):
-the peer the end-to-end benchmark compares against, given only what it needs to connect on
-loopback (the 127.0.0.1 host candidate) and the same impairment.
+:class:`BasePeer` is what it shares with the benchmarks' stock aiortc peer
+(:mod:`cbcs.bench.harness.stock`): ICE, DTLS and SDP set-up, the impairment, CPU figures.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from cbcs.rtc.link import AudioLink
 from cbcs.rtc.ice import configure_ice, dropped_datagrams, keep_candidates
 from cbcs.rtc.impair import Impairment
 from cbcs.rtc.media import (Fill, PacedAudioTrack, PatternVideoTrack, PlayoutRecorder, mono_ms,
-                             silence, to_mono_int16, wall_ms)
+                             silence)
 from cbcs.rtc.opus import OpusEncoder
 from cbcs.rtc.receive import JitterBufferReceiver
 from cbcs.rtc.send import AudioSender, IdleAudioTrack
@@ -50,7 +49,7 @@ internals.check_versions()
 MAX_BUFFER_MS = 300
 
 
-class _BasePeer:
+class BasePeer:
     media_path = "base"
 
     def __init__(self, *, impair: str | netsim.LinkParams | None = None, seed: int = 0,
@@ -180,33 +179,7 @@ class _BasePeer:
             await pc.close()
 
 
-class StockPeer(_BasePeer):
-    """Stock aiortc answering a call: its Opus encoder, its jitter buffer and decoder."""
-
-    media_path = "aiortc"
-
-    def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
-        _play_aiortc_track(self, transceiver)
-
-    async def stats(self) -> CallStats:
-        st = CallStats(media_path=self.media_path,
-                       impairment=self.impairment.name if self.impairment else None)
-        st.rtt_ms, st.packets_sent = await self._sender_stats()
-        if self.pc is not None:
-            for r in self.pc.getReceivers():
-                for s in (await r.getStats()).values():
-                    if s.type == "inbound-rtp":
-                        st.packets_received = s.packetsReceived
-                        st.packets_lost = max(0, s.packetsLost)
-                        st.jitter_ms = s.jitter * 1000.0 / 48000.0
-        total = st.packets_received + st.packets_lost
-        st.loss_before_recovery_pct = 100.0 * st.packets_lost / total if total else 0.0
-        st.loss_after_recovery_pct = st.loss_before_recovery_pct  # aiortc recovers nothing
-        st.rate()
-        return st
-
-
-class Peer(_BasePeer):
+class Peer(BasePeer):
     """A cbcs voice peer. ``impair="latam-3g"`` puts the emulated link on its UDP path.
 
     ``answer(offer)`` -> answer SDP; then :meth:`stats` any time, :meth:`close` at the end.
@@ -538,22 +511,6 @@ class Peer(_BasePeer):
             self.clock.remove(self)
             self._clocked = False
         await super().close(reason)
-
-
-def _play_aiortc_track(peer: _BasePeer, transceiver: Any) -> None:
-    """Hand what aiortc's receiver decodes to the peer's recorder as it comes (stock path)."""
-    assert peer.pc is not None
-
-    async def consume(track: Any) -> None:
-        try:
-            while True:
-                frame = await track.recv()
-                peer.recorder.add(to_mono_int16(frame), wall_ms())
-        except (MediaStreamError, asyncio.CancelledError):
-            pass
-
-    # aiortc fired "track" during setRemoteDescription already: take it from the receiver
-    peer._tasks.append(asyncio.ensure_future(consume(transceiver.receiver.track)))
 
 
 def _rtcp_packets(data: bytes) -> list[bytes]:

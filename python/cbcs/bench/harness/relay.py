@@ -69,7 +69,7 @@ class LinkRelay:
     ``offer = relay.offer(browser_offer)`` before the server answers, ``answer =
     relay.answer(server_answer)`` before the browser gets it; ``close()`` at the end.
     :meth:`cpu_s` is the relay process's CPU time so far; ``stats`` (after close) what each
-    direction did. The relay runs as ``python -m cbcs.rtc.relay`` and takes one JSON
+    direction did. The relay runs as ``python -m cbcs.bench.harness.relay`` and takes one JSON
     command per line on its standard input.
     """
 
@@ -77,7 +77,7 @@ class LinkRelay:
         params = netsim.profile(profile) if isinstance(profile, str) else profile
         self.stats: dict[str, dict[str, int]] = {}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "cbcs.rtc.relay", json.dumps(asdict(params)), str(seed)],
+            [sys.executable, "-m", "cbcs.bench.harness.relay", json.dumps(asdict(params)), str(seed)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         ports = self._reply()
         if not isinstance(ports, list):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cbcs.rtc import markers as mk
+from cbcs.bench.harness import markers as mk
 
 
 def received(delays_ms: list[float | None], *, noise: float = 0.0, gap_ms: float = 0.0,
@@ -65,7 +65,7 @@ def test_blocks_between_bursts_are_silent_and_bursts_intact() -> None:
 
 
 def test_detects_markers_over_recorded_speech() -> None:
-    from cbcs.rtc.measure import customer_speech
+    from cbcs.bench.harness.measure import customer_speech
 
     pcm16, rate = customer_speech(10.0)
     speech = np.repeat(pcm16, 48000 // rate)  # crude 48 kHz: the level is what matters

@@ -83,7 +83,7 @@ class Browser:
                 pass
             name = line[1].lstrip("/").split("?")[0] if len(line) > 1 else ""
             if name in ("call.html", "recorder.js"):
-                body = resources.files("cbcs.rtc").joinpath("web", name).read_bytes()
+                body = resources.files("cbcs.bench.harness").joinpath("web", name).read_bytes()
                 kind = "text/html" if name.endswith(".html") else "application/javascript"
                 head = f"HTTP/1.1 200 OK\r\nContent-Type: {kind}; charset=utf-8\r\n"
             else:

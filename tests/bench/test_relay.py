@@ -8,7 +8,7 @@ import time
 import pytest
 
 from cbcs.media import netsim
-from cbcs.rtc.relay import LinkRelay
+from cbcs.bench.harness.relay import LinkRelay
 
 
 def _sdp(port: int) -> str:

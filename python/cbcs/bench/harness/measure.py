@@ -13,10 +13,11 @@ import numpy.typing as npt
 import numpy as np
 
 from cbcs.media import Resampler, quality
-from cbcs.rtc import markers as mk
-from cbcs.rtc.chromium import Browser
-from cbcs.rtc.peer import Peer, StockPeer
-from cbcs.rtc.relay import LinkRelay
+from cbcs.bench.harness import markers as mk
+from cbcs.bench.harness.chromium import Browser
+from cbcs.bench.harness.stock import StockPeer
+from cbcs.rtc.peer import Peer
+from cbcs.bench.harness.relay import LinkRelay
 
 
 @dataclass

@@ -1,0 +1,109 @@
+"""Stock aiortc for benchmarks and tests, with nothing of cbcs's media path in it.
+
+:class:`StockPeer` answers a call as the server would with stock aiortc (its encoder, its
+jitter buffer), given only what it needs to connect on loopback and the same impairment:
+the peer ``cbcs bench e2e`` compares the cbcs peer against. :class:`StockClient` offers
+(or answers), sends marker tones (:mod:`cbcs.bench.harness.markers`) and records what it
+plays: a customer's or an agent's WebRTC client."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+
+from cbcs.bench.harness import markers as mk
+from cbcs.rtc.ice import configure_ice
+from cbcs.rtc.peer import BasePeer
+from cbcs.rtc.stats import CallStats
+from cbcs.rtc.media import PacedAudioTrack, PlayoutRecorder, to_mono_int16, wall_ms
+
+
+class StockPeer(BasePeer):
+    """Stock aiortc answering a call: its Opus encoder, its jitter buffer and decoder."""
+
+    media_path = "aiortc"
+
+    def _before_answer(self, sender: RTCRtpSender, transceiver: Any, offer: str) -> None:
+        _play_aiortc_track(self, transceiver)
+
+    async def stats(self) -> CallStats:
+        st = CallStats(media_path=self.media_path,
+                       impairment=self.impairment.name if self.impairment else None)
+        st.rtt_ms, st.packets_sent = await self._sender_stats()
+        if self.pc is not None:
+            for r in self.pc.getReceivers():
+                for s in (await r.getStats()).values():
+                    if s.type == "inbound-rtp":
+                        st.packets_received = s.packetsReceived
+                        st.packets_lost = max(0, s.packetsLost)
+                        st.jitter_ms = s.jitter * 1000.0 / 48000.0
+        total = st.packets_received + st.packets_lost
+        st.loss_before_recovery_pct = 100.0 * st.packets_lost / total if total else 0.0
+        st.loss_after_recovery_pct = st.loss_before_recovery_pct  # aiortc recovers nothing
+        st.rate()
+        return st
+
+
+def _play_aiortc_track(peer: BasePeer, transceiver: Any) -> None:
+    """Hand what aiortc's receiver decodes to the peer's recorder as it comes (stock path)."""
+    assert peer.pc is not None
+
+    async def consume(track: Any) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                peer.recorder.add(to_mono_int16(frame), wall_ms())
+        except (MediaStreamError, asyncio.CancelledError):
+            pass
+
+    # aiortc fired "track" during setRemoteDescription already: take it from the receiver
+    peer._tasks.append(asyncio.ensure_future(consume(transceiver.receiver.track)))
+
+
+class StockClient:
+    """An independent stock aiortc peer that sends marker tones (``freqs``: its own set,
+    to tell several senders apart) and records."""
+
+    def __init__(self, *, first_s: float = 1.0, freqs: tuple[float, ...] = mk.FREQS) -> None:
+        self.source = mk.MarkerTrackSource(first_s=first_s, freqs=freqs)
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.recorder = PlayoutRecorder()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._track = PacedAudioTrack(self.source.block)
+
+        @self.pc.on("track")
+        def on_track(track: Any) -> None:
+            self._tasks.append(asyncio.ensure_future(self._consume(track)))
+
+    async def _consume(self, track: Any) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                self.recorder.add(to_mono_int16(frame), wall_ms())
+        except (MediaStreamError, asyncio.CancelledError):
+            pass
+
+    async def offer(self) -> str:
+        self.pc.addTrack(self._track)
+        configure_ice(self.pc, ["127.0.0.1"])
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return str(self.pc.localDescription.sdp)
+
+    async def accept(self, answer: str) -> None:
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+
+    async def answer(self, offer: str) -> str:
+        """Answer ``offer`` (the other side called)."""
+        await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        self.pc.addTrack(self._track)
+        configure_ice(self.pc, ["127.0.0.1"])
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        return str(self.pc.localDescription.sdp)
+
+    async def close(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        await self.pc.close()
