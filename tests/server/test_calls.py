@@ -323,3 +323,46 @@ def test_a_warm_transfer_to_another_agent_keeps_the_customers_call_up(
     for key in ("customer_heard_bob", "bob_heard_customer"):
         got = [d for d in r[key] if d is not None]
         assert len(r[key]) >= 4 and len(got) >= 0.8 * len(r[key]), (key, r[key])
+
+
+def test_a_customer_who_changes_network_offers_again_and_the_call_goes_on(
+        config: ServerConfig, serve: Any, aiortc_client: type) -> None:
+    """A phone moving from Wi-Fi to mobile data calls ``call.offer`` again from a new peer
+    connection: its leg is replaced, the agent's leg is untouched and hears the new one."""
+    config = replace(config, call_addresses=("127.0.0.1",))
+
+    async def go() -> dict[str, Any]:
+        async with serve(config) as (url, node):
+            clients, console, widget, conv = await assigned_conversation(url, node)
+            wifi, agent_rtc = aiortc_client(first_s=1.0), aiortc_client(first_s=1.25)
+            mobile = aiortc_client(first_s=1.0)
+            r: dict[str, Any] = {}
+            try:
+                await wifi.accept(await widget.offer_call(conv, await wifi.offer()))
+                await agent_rtc.accept(await console.offer_call(conv, await agent_rtc.offer()))
+                await asyncio.sleep(2.0)
+                agent_leg = node.calls.calls[conv].legs["agent:ana"]
+                await mobile.accept(await widget.offer_call(conv, await mobile.offer()))
+                r["left"] = await console.next("call.left")
+                since = wall_ms() + 1500
+                await asyncio.sleep(5.0)
+                r["same_agent_leg"] = node.calls.calls[conv].legs["agent:ana"] is agent_leg
+                r["parties"] = sorted(node.calls.parties(conv))
+                r["agent_heard"] = heard(mobile.source.markers, agent_rtc.recorder, since)
+                r["mobile_heard"] = heard(agent_rtc.source.markers, mobile.recorder, since)
+            finally:
+                for rtc in (wifi, mobile, agent_rtc):
+                    await rtc.close()
+                for live in (console, widget):
+                    await live.close()
+                for c in clients:
+                    await c.close()
+            return r
+
+    r = asyncio.run(go())
+    assert r["left"]["party"] == "customer" and r["left"]["reason"] == "replaced by a new offer"
+    assert r["left"]["parties"] == ["agent"]
+    assert r["same_agent_leg"] and r["parties"] == ["agent:ana", "customer:cust-1"]
+    for key in ("agent_heard", "mobile_heard"):
+        got = [d for d in r[key] if d is not None]
+        assert len(r[key]) >= 4 and len(got) >= 0.8 * len(r[key]), (key, r[key])
