@@ -47,20 +47,22 @@ class StockPeer(BasePeer):
         return st
 
 
+async def _record(track: Any, recorder: PlayoutRecorder) -> None:
+    """Put what aiortc's receiver decodes into ``recorder`` as it comes, until the end."""
+    try:
+        while True:
+            frame = await track.recv()
+            recorder.add(to_mono_int16(frame), wall_ms())
+    except (MediaStreamError, asyncio.CancelledError):
+        pass
+
+
 def _play_aiortc_track(peer: BasePeer, transceiver: Any) -> None:
-    """Hand what aiortc's receiver decodes to the peer's recorder as it comes (stock path)."""
+    """Hand what aiortc's receiver decodes to the peer's recorder (stock path)."""
     assert peer.pc is not None
-
-    async def consume(track: Any) -> None:
-        try:
-            while True:
-                frame = await track.recv()
-                peer.recorder.add(to_mono_int16(frame), wall_ms())
-        except (MediaStreamError, asyncio.CancelledError):
-            pass
-
     # aiortc fired "track" during setRemoteDescription already: take it from the receiver
-    peer._tasks.append(asyncio.ensure_future(consume(transceiver.receiver.track)))
+    peer._tasks.append(asyncio.ensure_future(_record(transceiver.receiver.track,
+                                                     peer.recorder)))
 
 
 class StockClient:
@@ -76,15 +78,7 @@ class StockClient:
 
         @self.pc.on("track")
         def on_track(track: Any) -> None:
-            self._tasks.append(asyncio.ensure_future(self._consume(track)))
-
-    async def _consume(self, track: Any) -> None:
-        try:
-            while True:
-                frame = await track.recv()
-                self.recorder.add(to_mono_int16(frame), wall_ms())
-        except (MediaStreamError, asyncio.CancelledError):
-            pass
+            self._tasks.append(asyncio.ensure_future(_record(track, self.recorder)))
 
     async def offer(self) -> str:
         self.pc.addTrack(self._track)
