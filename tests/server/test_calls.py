@@ -10,8 +10,10 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
-from cbcs.client import ApiError, Client
+import numpy as np
+
 from cbcs.bench.harness import markers as mk
+from cbcs.client import ApiError, Client
 from cbcs.rtc.media import wall_ms
 from cbcs.server.config import ServerConfig
 
@@ -365,3 +367,58 @@ def test_a_customer_who_changes_network_offers_again_and_the_call_goes_on(
     assert r["same_agent_leg"] and r["parties"] == ["agent:ana", "customer:cust-1"]
     for key in ("agent_heard", "mobile_heard"):
         mostly_heard(r[key], key)
+
+
+class EchoVoice:
+    """Stands in for the AI voice's models (the real loop is tested in tests/ai): says
+    back what it heard ``delay_ms`` earlier, at 16 kHz."""
+
+    sample_rate = 16000
+
+    def __init__(self, delay_ms: int = 200) -> None:
+        self.line = [np.zeros(320, np.float32) for _ in range(delay_ms // 20)]
+        self.closed = False
+
+    def push(self, frame: np.ndarray, now_ms: float) -> np.ndarray:
+        self.line.append(frame)
+        return self.line.pop(0)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_ai_voice_is_a_leg_of_the_call_and_leaves_when_a_person_joins(
+        config: ServerConfig, serve: Any, aiortc_client: type) -> None:
+    config = replace(config, call_addresses=("127.0.0.1",))
+
+    async def go() -> dict[str, Any]:
+        async with serve(config) as (url, node):
+            clients, console, widget, conv = await assigned_conversation(url, node)
+            customer_rtc, agent_rtc = aiortc_client(first_s=1.0), aiortc_client(first_s=1.25)
+            voice = EchoVoice()
+            r: dict[str, Any] = {}
+            try:
+                await customer_rtc.accept(await widget.offer_call(conv,
+                                                                  await customer_rtc.offer()))
+                node.calls.add_voice(conv, voice)
+                since = wall_ms() + 1000
+                await asyncio.sleep(4.0)
+                r["parties"] = sorted(node.calls.parties(conv))
+                r["echo"] = heard(customer_rtc.source.markers, customer_rtc.recorder, since)
+                await agent_rtc.accept(await console.offer_call(conv, await agent_rtc.offer()))
+                r["after"] = sorted(node.calls.parties(conv))
+                r["closed"] = voice.closed
+                r["record"] = [m["text"] for m in await clients[1].messages(conv)
+                               if m["text"].startswith("Call: ")]
+            finally:
+                await close_all(customer_rtc, agent_rtc, console, widget, *clients)
+            return r
+
+    r = asyncio.run(go())
+    assert r["parties"] == ["ai:first-tier", "customer:cust-1"]
+    mostly_heard(r["echo"], "the customer hears what the AI leg says")
+    # up to the node, 200 ms in the voice, back down: the AI leg adds no more than its own
+    assert all(200 < d < 500 for d in r["echo"] if d is not None), r["echo"]
+    assert any(t.startswith("Call: the AI left after") and "(handed to a person)" in t for t in r["record"]), \
+        r["record"]
+    assert r["after"] == ["agent:ana", "customer:cust-1"] and r["closed"]

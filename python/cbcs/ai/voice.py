@@ -771,6 +771,13 @@ class VoiceLoop:
         return bool(self._out.samples) or (
             (self._tts_job is not None or self._tts_deferred) and self._played)
 
+    def close(self) -> None:
+        """The call is over: stop the lane's work (its thread, for a :class:`ThreadLane`)."""
+        self._cancel_response()
+        close = getattr(self._lane, "close", None)
+        if close is not None:
+            close()
+
     def play(self, audio: np.ndarray, sample_rate: int) -> None:
         """Queue audio (a cached greeting) to play as the AI's."""
         self._out.append(_Resample(sample_rate, self.sample_rate)(audio))

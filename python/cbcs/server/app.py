@@ -24,7 +24,7 @@ from cbcs.server.fanout import Fanout
 from cbcs.server.metrics import Metrics
 from cbcs.server.ratelimit import RateLimiter
 from cbcs.server.rooms import RoomHub
-from cbcs.services.calls import CallCentre, describe
+from cbcs.services.calls import CallCentre, CallError, describe
 from cbcs.services.conversations import ContactCentre, Posted, message_event
 from cbcs.services.dispatch import Dispatcher
 from cbcs.services.first_tier import FirstTier, load_offline
@@ -78,6 +78,7 @@ class Node:
                              max_length=limits.room_comment_chars,
                              flush_s=limits.room_flush_s)
         self.connections: set[ws.Session] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self.stopping = False
 
     # --- life -------------------------------------------------------------------------
@@ -117,6 +118,8 @@ class Node:
         for agent_id in list(self.dispatch.hosted):
             with contextlib.suppress(StoreError, BusError, OSError):
                 await self.dispatch.disconnect(agent_id)
+        for task in list(self._background):
+            task.cancel()
         await self.calls.close()
         if self.first_tier is not None:
             await self.first_tier.close()
@@ -160,6 +163,31 @@ class Node:
 
     async def _history(self, conversation: str, after_seq: int) -> list[dict[str, Any]]:
         return [message_event(m) for m in await self.centre.history(conversation, after_seq)]
+
+    def ai_answers_call(self, conversation: Conversation) -> None:
+        """A customer called in a conversation the AI has: its voice joins the call (in the
+        background; the first call waits for the speech models to load)."""
+        if self.first_tier is None or not self.config.ai_voice \
+                or conversation.state is not ConversationState.BOT:
+            return
+
+        async def join() -> None:
+            from cbcs.ai.models import ModelError
+
+            assert self.first_tier is not None
+            try:
+                if not await self.first_tier.enabled(conversation):
+                    return
+                voice = await self.first_tier.voice(conversation)
+                self.calls.add_voice(conversation.id, voice)
+            except ModelError as exc:
+                log.warning("no AI voice on calls: %s", exc)
+            except CallError:
+                pass   # the customer hung up meanwhile
+
+        task = asyncio.get_running_loop().create_task(join())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _call_quality(self, conversation: str, legs: dict[str, dict[str, Any]]) -> None:
         # for the console and the supervisor: the fan-out does not send it to customers

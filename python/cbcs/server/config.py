@@ -45,5 +45,8 @@ class ServerConfig:
     ai: str = "off"
     #: the language of handoff summaries until a person is assigned
     ai_agent_language: str = "en"
+    #: with ``ai="offline"``: the AI answers calls by voice too (Whisper and the offline
+    #: voices, loaded on the first call)
+    ai_voice: bool = True
     #: the host addresses call legs offer (None: every interface; "127.0.0.1" on one host)
     call_addresses: tuple[str, ...] | None = None

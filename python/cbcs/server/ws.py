@@ -145,6 +145,8 @@ class Session:
         except CallError as exc:
             raise FrameError(exc.code, str(exc)) from None
         self.conn.send({"type": "call.answer", "conversation": conversation.id, "sdp": sdp})
+        if p.role.value == "customer":
+            self.node.ai_answers_call(conversation)
 
     async def on_call_mode(self, frame: schemas.CallModeFrame) -> None:
         """A supervisor listens, whispers to the agent or joins (``call.mode`` back)."""

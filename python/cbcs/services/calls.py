@@ -99,7 +99,10 @@ def describe(role: str, seconds: float, reason: str, q: dict[str, Any]) -> str:
         v = q.get(key)
         return "?" if v is None else fmt.format(v / scale) + unit
 
-    return (f"Call: the {role} left after {seconds:.0f} s ({reason}). Their audio: MOS "
+    who = "AI" if role == "ai" else role
+    if all(q.get(k) is None for k in ("mos", "jitter_buffer_ms", "rtt_ms")):
+        return f"Call: the {who} left after {seconds:.0f} s ({reason})."
+    return (f"Call: the {who} left after {seconds:.0f} s ({reason}). Their audio: MOS "
             f"{f('mos', '', fmt='{:.1f}')}, loss {f('loss_before_recovery_pct', ' %', fmt='{:.1f}')}"
             f" before recovery and {f('loss_after_recovery_pct', ' %', fmt='{:.1f}')} after, "
             f"jitter buffer {f('jitter_buffer_ms', ' ms')}; towards them "
@@ -207,6 +210,9 @@ class CallCentre:
             self._forget_if_empty(call)
             raise CallError("bad_sdp", str(exc)) from None
         bridge.add(party, heard_by=heard_by(mode))
+        if role == "agent":   # a person takes the call over from the AI: it leaves
+            for ai in [p for p in call.legs if p.startswith("ai:")]:
+                await self._end_leg(call, ai, "handed to a person")
         leg = Leg(party, owner, peer, mode)
         loop = asyncio.get_running_loop()
         leg.watcher = loop.create_task(self._watch(call, leg))
@@ -215,6 +221,22 @@ class CallCentre:
             call.reporter = loop.create_task(self._report(call))
         log.info("call %s: %s joined (%s, %d legs)", conversation, role, mode, len(call.legs))
         return answer
+
+    def add_voice(self, conversation: str, voice: Any, party: str = "ai:first-tier") -> None:
+        """The AI joins the conversation's call as one more leg (a
+        :class:`~cbcs.services.voice_leg.VoiceLeg` around ``voice``); it leaves when a
+        person's agent leg joins (the call stays up) or with the call. Raises
+        :class:`CallError` ``not_found`` when the conversation has no call."""
+        from cbcs.services.voice_leg import VoiceLeg
+
+        call = self.calls.get(conversation)
+        if call is None or not call.legs:
+            raise CallError("not_found", f"conversation {conversation} has no call")
+        if party in call.legs:
+            return
+        call.bridge.add(party)
+        call.legs[party] = Leg(party, self, VoiceLeg(voice, call.bridge, party, call.clock))
+        log.info("call %s: the AI joined (%d legs)", conversation, len(call.legs))
 
     async def set_mode(self, conversation: str, role: str, subject: str, mode: str) -> None:
         """Change the mode of the party's leg (``listen`` -> ``whisper`` -> ``join``)."""
@@ -313,6 +335,9 @@ class CallCentre:
                 await self.on_leg_end(call.conversation, party, reason, figures)
             except Exception:  # the record is best effort; the leg has ended either way
                 log.exception("call %s: recording the end of a leg failed", call.conversation)
+        if call.legs and all(p.startswith("ai:") for p in call.legs):
+            for ai in list(call.legs):   # no person left to talk to
+                await self._end_leg(call, ai, "the call ended")
 
     def _forget_if_empty(self, call: Call) -> None:
         if not call.legs and self.calls.get(call.conversation) is call:

@@ -10,6 +10,11 @@ and sentiment updated, and, when the agent decided so, the conversation escalate
 routing with its language, market and intent. Turns of one conversation run in order.
 When a person is assigned, the ticket's handoff summary is rewritten in that person's
 first language.
+
+On a call, :meth:`FirstTier.voice` gives the call its AI voice: the turn-taking loop
+(:class:`cbcs.ai.voice.VoiceLoop`) on Whisper, the core's VAD and the offline voices
+(loaded once, on first use); each final transcript is posted as the customer's message and
+answered by the same turn as a chat message, and the reply is spoken.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cbcs.contact import AuthorRole, Conversation, ConversationState, Message, Ticket
 from cbcs.contact.example import LabelledExample
@@ -32,6 +37,10 @@ from cbcs.store.errors import Conflict, NotFound, StoreError
 
 if TYPE_CHECKING:
     from cbcs.ai.agent import Agent, Turn
+    from cbcs.ai.voice import VoiceLoop
+
+#: loads (transcriber, synthesizer) for calls; the default is :func:`load_offline_voice`
+VoiceModels = Callable[[], tuple[Any, Any]]
 
 log = logging.getLogger("cbcs.ai")
 
@@ -45,9 +54,11 @@ class FirstTier:
     models), called once on the worker thread by :meth:`start`."""
 
     def __init__(self, centre: ContactCentre, load: Callable[[], Agent], *,
-                 agent_language: str = "en") -> None:
+                 agent_language: str = "en", voice_models: VoiceModels | None = None) -> None:
         self.centre, self.store = centre, centre.store
         self._load, self.agent_language = load, agent_language
+        self._voice_models = voice_models or load_offline_voice
+        self._voices: asyncio.Future[tuple[Any, Any]] | None = None
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cbcs-ai")
         self._agent: asyncio.Future[Agent] | None = None
         self._locks: dict[str, asyncio.Lock] = {}
@@ -160,6 +171,35 @@ class FirstTier:
         return Rollout.parse(stored).allows(conversation.market, conversation.language,
                                             conversation.channel)
 
+    # --- calls --------------------------------------------------------------------------
+    async def voice(self, conversation: Conversation) -> VoiceLoop:
+        """The AI voice for a call in ``conversation`` (models loaded on first use; raises
+        :class:`cbcs.ai.models.ModelError` when they are not installed)."""
+        from cbcs.ai.voice import CoreVad, ThreadLane, VoiceLoop
+
+        loop = asyncio.get_running_loop()
+        if self._voices is None:
+            self._voices = asyncio.ensure_future(
+                loop.run_in_executor(self._pool, self._voice_models))
+        transcriber, synthesizer = await self._voices
+
+        def reply(text: str, language: str) -> str:
+            # on the voice's lane: the turn runs on the event loop like a chat message's
+            done = asyncio.run_coroutine_threadsafe(
+                self._voice_turn(conversation.id, text, language), loop)
+            return done.result(timeout=60.0)
+
+        return VoiceLoop(vad=CoreVad(transcriber.sample_rate), transcriber=transcriber,
+                         synthesizer=synthesizer, reply=reply, lane=ThreadLane(),
+                         language=conversation.language)
+
+    async def _voice_turn(self, conversation_id: str, text: str, language: str) -> str:
+        conversation = await self.store.get_conversation(conversation_id)
+        posted = await self.centre.post(conversation, "customer", conversation.customer_id,
+                                        None, text, lang=language or None)
+        turn = await self.answer(conversation_id, posted.message)
+        return turn.reply if turn is not None else ""
+
     # --- people at work ---------------------------------------------------------------
     async def on_assigned(self, conversation_id: str, agent_id: str) -> None:
         """Rewrite the handoff summary in the assigned person's first language."""
@@ -228,3 +268,11 @@ def load_offline(store_examples: list[LabelledExample] | None = None) -> Callabl
 
     return load
 
+
+def load_offline_voice() -> tuple[Any, Any]:
+    """Whisper base (multilingual) and the offline voices (piper for English, espeak-ng for
+    es, pt-BR, id, vi and th), for calls."""
+    from cbcs.ai.asr import WhisperTranscriber
+    from cbcs.ai.tts import VoiceRouter
+
+    return WhisperTranscriber(), VoiceRouter.default()
