@@ -112,3 +112,87 @@ def test_the_ai_answers_from_the_sources_remembers_hands_over_and_learns(
     [example] = seen["examples"]
     assert example.label == "refund_status" and "5678" not in example.text
     assert example.source == "correction"
+
+
+class SaidOnce:
+    """A caller's audio: silence, then ``speech`` (int16 at 48 kHz) once from when
+    :meth:`say` is called (a :class:`~cbcs.bench.harness.stock.StockClient` source)."""
+
+    def __init__(self, speech: Any) -> None:
+        self.speech, self.start = speech, 1 << 62
+        self.markers: list[Any] = []
+        self.said_until_ms: float | None = None
+        self._say = False
+
+    def say(self) -> None:
+        self._say = True
+
+    def block(self, start: int, n: int, wall_ms: float) -> Any:
+        import numpy as np
+
+        if self._say:
+            self.start, self._say = start, False
+        out = np.zeros(n, np.int16)
+        lo, hi = max(start, self.start), min(start + n, self.start + self.speech.size)
+        if lo < hi:
+            out[lo - start:hi - start] = self.speech[lo - self.start:hi - self.start]
+            if hi == self.start + self.speech.size:
+                self.said_until_ms = wall_ms + (hi - start) / 48.0
+        return out
+
+
+def test_a_customer_who_calls_is_answered_by_the_ai_voice(
+        config: ServerConfig, serve: Any, aiortc_client: type) -> None:
+    """Real models: Whisper hears the question, the first tier answers it from the order,
+    the offline voice says the answer into the call."""
+    import numpy as np
+    from scipy.signal import resample_poly
+
+    from cbcs.ai.tts import PiperSynthesizer
+
+    loaded = subprocess.run([sys.executable, "-m", "cbcs.cli", "demo-shop", "--data-dir",
+                             str(config.data_dir)], capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr
+    config = replace(config, ai="offline", call_addresses=("127.0.0.1",))
+    piper = PiperSynthesizer()
+    said = np.concatenate(list(piper.synthesize("Hi, where is my order one zero zero one?",
+                                                "en")))
+    speech = np.clip(resample_poly(said, 320, 147) * 32767, -32768, 32767).astype(np.int16)
+
+    async def go() -> dict[str, Any]:
+        async with serve(config) as (url, node):
+            key = node.auth._admin_key.decode()
+            async with Client(url, key) as admin:
+                token = await admin.mint_token("customer", "cust-ph-1")
+            async with Client(url, token) as c:
+                conv = (await c.start_conversation("voice"))["id"]
+                widget = await c.live()
+                source = SaidOnce(speech)
+                phone = aiortc_client(source=source)
+                try:
+                    await phone.accept(await widget.offer_call(conv, await phone.offer()))
+                    for _ in range(600):   # the speech models load on the first call
+                        if "ai:first-tier" in node.calls.parties(conv):
+                            break
+                        await asyncio.sleep(0.1)
+                    await asyncio.sleep(1.0)
+                    source.say()
+                    reply = await _reply(c, conv, 0, timeout=60.0)
+                    await asyncio.sleep(4.0)   # the spoken answer
+                    pcm, times = phone.recorder.audio()
+                    parties = node.calls.parties(conv)
+                    messages = await c.messages(conv)
+                finally:
+                    await phone.close()
+                    await widget.close()
+        assert source.said_until_ms is not None
+        after = pcm[times > source.said_until_ms].astype(np.float64) / 32768.0
+        return {"reply": reply, "parties": parties, "messages": messages,
+                "heard_rms": float(np.sqrt(np.mean(after ** 2))) if after.size else 0.0}
+
+    r = asyncio.run(go())
+    assert "ai:first-tier" in r["parties"]
+    words = [m["text"].lower() for m in r["messages"] if m["author"]["role"] == "customer"]
+    assert any("order" in w for w in words), words        # Whisper heard the question
+    assert "PH-1001" in r["reply"]["text"]                 # answered from the order
+    assert r["heard_rms"] > 0.01, r["heard_rms"]          # and the answer was spoken

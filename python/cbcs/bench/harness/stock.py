@@ -69,8 +69,12 @@ class StockClient:
     """An independent stock aiortc peer that sends marker tones (``freqs``: its own set,
     to tell several senders apart) and records."""
 
-    def __init__(self, *, first_s: float = 1.0, freqs: tuple[float, ...] = mk.FREQS) -> None:
-        self.source = mk.MarkerTrackSource(first_s=first_s, freqs=freqs)
+    def __init__(self, *, first_s: float = 1.0, freqs: tuple[float, ...] = mk.FREQS,
+                 source: Any = None) -> None:
+        #: what it says: marker tones, or any object with ``block(start, n, wall_ms)`` and
+        #: ``markers``
+        self.source = source if source is not None else mk.MarkerTrackSource(
+            first_s=first_s, freqs=freqs)
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.recorder = PlayoutRecorder()
         self._tasks: list[asyncio.Task[Any]] = []
