@@ -53,6 +53,12 @@ class KnowledgeIndex:
         self.threshold, self.margin = threshold, margin
         self._vectors: dict[tuple[str, str, str, float], np.ndarray] = {}
 
+    def warm(self, articles: Sequence[Article]) -> None:
+        """Embed ``articles`` now (they are embedded once, on first use, otherwise: the
+        first turn of each market would wait for its whole knowledge base)."""
+        if articles:
+            self._vector(articles)
+
     def _vector(self, articles: Sequence[Article]) -> np.ndarray:
         keys = [(a.market, a.language, a.slug, a.updated_at) for a in articles]
         missing = [a for a, k in zip(articles, keys) if k not in self._vectors]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -65,9 +66,20 @@ class FirstTier:
         self._tasks: set[asyncio.Task[Turn | None]] = set()
 
     async def start(self) -> None:
-        """Load the models in the background; turns wait for them."""
+        """Load the models in the background, then embed the knowledge base; turns wait
+        for them."""
+        self._agent = asyncio.ensure_future(self._load_and_warm())
+
+    async def _load_and_warm(self) -> Agent:
         loop = asyncio.get_running_loop()
-        self._agent = asyncio.ensure_future(loop.run_in_executor(self._pool, self._load))
+        agent = await loop.run_in_executor(self._pool, self._load)
+        try:
+            articles = await self.store.list_articles()
+        except StoreError as exc:
+            log.warning("knowledge base not embedded ahead: %s", type(exc).__name__)
+        else:
+            await loop.run_in_executor(self._pool, agent.knowledge.warm, articles)
+        return agent
 
     async def agent(self) -> Agent:
         if self._agent is None:
@@ -189,9 +201,14 @@ class FirstTier:
                 self._voice_turn(conversation.id, text, language), loop)
             return done.result(timeout=60.0)
 
+        # the language the customer is known to speak, so Whisper need not detect it
+        language = conversation.language
+        if language is None:
+            with contextlib.suppress(StoreError, NotFound):
+                language = (await self.store.get_customer(conversation.customer_id)).language
         return VoiceLoop(vad=CoreVad(transcriber.sample_rate), transcriber=transcriber,
                          synthesizer=synthesizer, reply=reply, lane=ThreadLane(),
-                         language=conversation.language)
+                         language=language)
 
     async def _voice_turn(self, conversation_id: str, text: str, language: str) -> str:
         conversation = await self.store.get_conversation(conversation_id)
@@ -262,8 +279,11 @@ def load_offline(store_examples: list[LabelledExample] | None = None) -> Callabl
                       escalations=escalations(e5))
         for example in store_examples or ():
             agent.learn(example)
+        # each classifier fits on first use: do it now, not in a customer's first turn
         agent.intents.classify("warm up")
         agent.sentiments.classify("warm up")
+        if agent.escalations is not None:
+            agent.escalations.probabilities(["warm up"])
         return agent
 
     return load
