@@ -117,7 +117,8 @@ class RedisBus:
             for sub in list(self._subs):
                 sub.close()
             with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+                # Untyped in older redis releases, typed in newer ones.
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
             await self._client.aclose()
 
 
