@@ -189,7 +189,10 @@ void register_cc(py::module_& m) {
                         "threshold_ms"_a = s.threshold_ms, "usage"_a = UsageName(s.usage),
                         "feedbacks"_a = s.feedbacks, "unknown_packets"_a = s.unknown_packets,
                         "bad_feedback"_a = s.bad_feedback, "probe_results"_a = s.probe_results,
-                        "ramp_probes"_a = s.ramp_probes, "false_alarms"_a = s.false_alarms, "competing"_a = s.competing);
+                        "ramp_probes"_a = s.ramp_probes, "false_alarms"_a = s.false_alarms, "competing"_a = s.competing,
+                        "full_queue_overuses"_a = s.full_queue_overuses,
+                        "standing_overuses"_a = s.standing_overuses,
+                        "recent_acked_bps"_a = s.recent_acked_bps);
       });
 
   py::class_<cc::Pacer>(m, "Pacer")

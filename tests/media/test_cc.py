@@ -165,3 +165,17 @@ def test_a_standing_queue_of_our_own_is_drained_and_a_five_fold_rise_found() -> 
         drop, rise = r.settle_ms
         assert drop <= 2000 and r.qdelay_p95_ms < 100 and r.loss < 0.02
         assert rise <= 8000  # to 85 % of the new capacity, not 8 %/s for 20 s
+
+
+@pytest.mark.parametrize("name", ["sq-250-av", "sq-150-av-top", "sq-60-av"])
+def test_a_paced_audio_video_sender_drains_its_own_full_queue(name: str) -> None:
+    # Pacer at 2.5x, feedback every 50 ms, +-25 % frames and 50 kbit/s of audio: the target
+    # comes below the new capacity soon after 2.5 -> 0.6 Mbit/s and the queue does not stand.
+    from cbcs.cc_sim.harness import cases, run_case
+
+    case = cases(short=True)[name]
+    for seed in (1, 2):
+        r = run_case(case, "cbcs", seed)
+        assert r.target_below_ms is not None and r.target_below_ms <= 2000
+        assert r.qdelay_p95_ms < 100 and r.loss < 0.03
+        assert r.rise_80_ms is not None and r.rise_80_ms <= 8000

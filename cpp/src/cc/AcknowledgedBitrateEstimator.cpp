@@ -14,6 +14,33 @@ AcknowledgedBitrateEstimator::AcknowledgedBitrateEstimator(const AcknowledgedBit
   if (!(config.window_ms > 0 && config.initial_window_ms > 0)) {
     throw ConfigError("window_ms: expected > 0, got " + std::to_string(config.window_ms));
   }
+  if (!(config.recent_window_ms > 0)) {
+    throw ConfigError("recent_window_ms: expected > 0, got " +
+                      std::to_string(config.recent_window_ms));
+  }
+}
+
+void AcknowledgedBitrateEstimator::ResetTo(double bps) noexcept {
+  if (!(bps > 0)) return;
+  estimate_kbps_ = bps / 1000;
+  variance_ = 50;
+}
+
+std::optional<double> AcknowledgedBitrateEstimator::recent_bps() const noexcept {
+  if (recent_count_ < 2) return std::nullopt;
+  const size_t last = (recent_head_ + kRecent - 1) % kRecent;
+  const double end = recent_[last].ms;
+  double bytes = 0, start = end;
+  for (size_t k = 1; k < recent_count_; ++k) {
+    const Arrival& a = recent_[(last + kRecent - k) % kRecent];
+    if (end - a.ms > config_.recent_window_ms) break;
+    // The oldest packet inside the window opens the span; its bytes arrived before it.
+    bytes += recent_[(last + kRecent - k + 1) % kRecent].bytes;
+    start = a.ms;
+  }
+  const double span = end - start;
+  if (span < config_.recent_window_ms / 2) return std::nullopt;
+  return bytes * 8000 / span;
 }
 
 void AcknowledgedBitrateEstimator::Reset() noexcept {
@@ -21,11 +48,15 @@ void AcknowledgedBitrateEstimator::Reset() noexcept {
   bytes_ = 0;
   estimate_kbps_ = last_sample_kbps_ = -1;
   variance_ = 50;
+  recent_head_ = recent_count_ = 0;
 }
 
 void AcknowledgedBitrateEstimator::OnPacket(double arrival_ms, size_t size_bytes) noexcept {
   const double window = estimate_kbps_ < 0 ? config_.initial_window_ms : config_.window_ms;
   if (prev_ms_ >= 0 && arrival_ms < prev_ms_) return;  // reordered: already counted past it
+  recent_[recent_head_] = Arrival{arrival_ms, static_cast<double>(size_bytes)};
+  recent_head_ = (recent_head_ + 1) % kRecent;
+  recent_count_ = std::min(recent_count_ + 1, kRecent);
   if (window_start_ms_ < 0 || arrival_ms - prev_ms_ > window) {
     // First packet, or a silence longer than a window: a new window starts here.
     window_start_ms_ = arrival_ms;

@@ -23,8 +23,8 @@ constexpr double kSpareCapacityRatio = 1.25;
 constexpr double kSevereQueueMs = 100;
 constexpr double kSevereDeliveryRatio = 0.8;
 constexpr double kAloneRatio = 1.2;
-// We have backed off when we send this much less than gets through.
-constexpr double kBackedOffRatio = 0.95;
+// The full-queue test needs this many packets over its loss window(s).
+constexpr int64_t kMinLossPackets = 10;
 
 AimdConfig MakeAimd(const SendSideBweConfig& c) {
   AimdConfig a;
@@ -63,11 +63,16 @@ void SendSideBwe::OnPacketSent(uint16_t seq, size_t size_bytes, double send_ms, 
   Sent& slot = history_[static_cast<size_t>(s) & (history_.size() - 1)];
   slot = Sent{s, send_ms, static_cast<uint32_t>(size_bytes), static_cast<int16_t>(probe_cluster),
               static_cast<int16_t>(probe_min_packets), 0};
+  sent_bytes_ += static_cast<double>(size_bytes);
 }
 
 void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_ms) noexcept {
   size_t n = 0;
   int64_t received = 0, lost = 0;
+  // Of those, the packets sent after the last decrease: only they show whether it was enough.
+  int64_t received_after = 0, lost_after = 0;
+  double min_owd_after = std::numeric_limits<double>::infinity();
+  double delivered_bytes = 0;
   double min_rtt = std::numeric_limits<double>::infinity();
   const size_t mask = history_.size() - 1;
   for (const PacketResult& r : results) {
@@ -81,6 +86,7 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
       if (slot.state == 0) {
         slot.state = 1;
         ++lost;
+        if (slot.send_ms > last_delay_cut_ms_) ++lost_after;
       }
       continue;
     }
@@ -88,6 +94,11 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
     if (slot.state == 1) --lost;    // reported lost before, arrived late after all
     slot.state = 2;
     ++received;
+    if (slot.send_ms > last_delay_cut_ms_) {
+      ++received_after;
+      min_owd_after = std::min(min_owd_after, r.arrival_ms - slot.send_ms);
+    }
+    delivered_bytes += slot.size;
     min_rtt = std::min(min_rtt, now_ms - slot.send_ms);
     if (n < scratch_.size()) {
       scratch_[n++] = Acked{slot.send_ms, r.arrival_ms, slot.size, slot.cluster, slot.cluster_min};
@@ -137,7 +148,7 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
   // The shallowest point of this feedback: the standing part of the queue, without the
   // saw-tooth each paced frame adds on top.
   const double min_queue = std::max(0.0, min_owd - base_owd);
-  UpdateCompeting(min_queue, now_ms);
+  UpdateCompeting(min_queue, delivered_bytes, now_ms);
   // Even the shallowest packet of this feedback waited this long, and the queue grew by half
   // of that since the last feedback: the capacity fell sharply and a drop-tail queue is
   // filling faster than the trendline (a window of 20 groups, smoothed) can turn. React now
@@ -152,13 +163,58 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
     if (span > 0 && bytes * 8000 / span < kSevereDeliveryRatio * target_) overused = true;
   }
   last_min_queue_ms_ = min_queue;
+  // A full drop-tail queue has no delay gradient: the trendline sees nothing while we lose
+  // what does not fit. Persistent loss behind a standing queue is that overuse.
+  // Either test needs the path saturated: back-to-back packets that still come through well
+  // above what gets delivered show spare capacity, and the "queue" is then delay jitter
+  // above the minimum while the loss is the link's own.
+  const std::optional<double> delivered_rate =
+      acked_.recent_bps() ? acked_.recent_bps() : acked_.bitrate_bps();
+  const bool spare = delivered_rate && burst_rate_bps_ > kSpareCapacityRatio * *delivered_rate;
+  // On a jittery path the shallowest packet of a feedback sits above the 10 s minimum by
+  // about the delay spread itself: only a queue deeper than that spread is one that stands.
+  double max_owd = -std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < n; ++i) {
+    max_owd = std::max(max_owd, scratch_[i].arrival_ms - scratch_[i].send_ms);
+  }
+  if (n > 1) {
+    const double range = max_owd - min_owd;
+    spread_ms_ = spread_ms_ <= 0 ? range : 0.9 * spread_ms_ + 0.1 * range;
+  }
+  const double standing_ms = std::max(config_.standing_queue_ms, spread_ms_);
+  const double own_queue = spare || min_queue < standing_ms ? 0.0 : min_queue;
+  if (!competing_ && FullQueueLoss(own_queue, received_after, lost_after, now_ms) &&
+      !overused) {
+    overused = true;
+    ++full_queue_overuses_;
+  }
+  // A queue that stays standing for packets sent after our last decrease, flat (no gradient)
+  // and without loss, means we still send about what the path carries: drain it.
+  if (!spare && std::isfinite(min_owd_after) && min_owd_after - base_owd >= standing_ms) {
+    if (own_standing_since_ms_ < 0) own_standing_since_ms_ = now_ms;
+  } else {
+    own_standing_since_ms_ = -1;
+  }
+  if (!competing_ && !overused && own_standing_since_ms_ >= 0 &&
+      now_ms - own_standing_since_ms_ >= config_.standing_overuse_ms) {
+    overused = true;
+    ++standing_overuses_;
+  }
   // A standing queue kept up by a competitor is not ours to drain: cutting below beta would
   // only hand it more of the link.
   aimd_.SetQueueDelay(competing_ ? 0.0 : queue_ms_);
-  // While the queue is standing the path runs at capacity, so the newest window's rate is a
-  // direct capacity sample: decreases use it when it is below the smoothed estimate.
+  // While the queue is standing the path runs at capacity, so what got through lately is a
+  // direct capacity sample: decreases use it when it is below the smoothed estimate, which
+  // after a capacity drop still holds traffic from before it for seconds.
   std::optional<double> acked = acked_.bitrate_bps();
+  const std::optional<double> recent = acked_.recent_bps();
   if (acked && overused) {
+    if (recent && *recent < *acked) {
+      // Below beta x the smoothed estimate the path has changed: restart the estimate there
+      // rather than let it hold the old rate through the next decisions.
+      if (*recent < config_.beta * *acked) acked_.ResetTo(*recent);
+      acked = *recent;
+    }
     // Delivery rate over this feedback's arrivals (the first packet's bytes arrived before
     // the span began).
     const double span = scratch_[n - 1].arrival_ms - scratch_[0].arrival_ms;
@@ -197,6 +253,7 @@ void SendSideBwe::OnFeedback(std::span<const PacketResult> results, double now_m
     if (aimd_.TimeToReduceFurther(now_ms, acked)) {
       aimd_.Update(BandwidthUsage::kOverusing, acked, now_ms);
       last_delay_cut_ms_ = now_ms;
+      own_standing_since_ms_ = -1;
     }
   } else if (probe && *probe > aimd_.target_bps()) {
     aimd_.SetEstimate(*probe, now_ms);
@@ -240,20 +297,60 @@ void SendSideBwe::UpdateBurstRate(size_t n, double now_ms) noexcept {
   }
 }
 
-void SendSideBwe::UpdateCompeting(double min_queue_ms, double now_ms) noexcept {
+bool SendSideBwe::FullQueueLoss(double min_queue_ms, int64_t received, int64_t lost,
+                                double now_ms) noexcept {
+  if (loss_window_start_ms_ < 0) loss_window_start_ms_ = now_ms;
+  if (now_ms - loss_window_start_ms_ >= config_.congestion_loss_window_ms) {
+    prev_received_ = loss_received_;
+    prev_lost_ = loss_lost_;
+    loss_received_ = loss_lost_ = 0;
+    loss_window_start_ms_ = now_ms;
+  }
+  loss_received_ += received;
+  loss_lost_ += lost;
+  // The queue must have stood for the whole window, not just now: a delay spike on a lossy
+  // path is not a full buffer.
+  if (min_queue_ms < config_.standing_queue_ms || standing_since_ms_ < 0 ||
+      now_ms - standing_since_ms_ < config_.congestion_loss_window_ms) {
+    return false;
+  }
+  // Loss still going on (in this window) and over the window before as well: not one burst.
+  const int64_t total = loss_received_ + loss_lost_ + prev_received_ + prev_lost_;
+  if (lost == 0 || loss_lost_ == 0 || total < kMinLossPackets) return false;
+  const double fraction = static_cast<double>(loss_lost_ + prev_lost_) / static_cast<double>(total);
+  if (fraction <= config_.congestion_loss) return false;
+  // A decrease counts only packets sent after it (see OnFeedback): start the windows over.
+  loss_received_ = loss_lost_ = prev_received_ = prev_lost_ = 0;
+  loss_window_start_ms_ = now_ms;
+  return true;
+}
+
+void SendSideBwe::UpdateCompeting(double min_queue_ms, double delivered_bytes,
+                                  double now_ms) noexcept {
+  const double sent = sent_bytes_;
+  sent_bytes_ = 0;
   if (min_queue_ms >= config_.standing_queue_ms) {
     shallow_since_ms_ = -1;
     if (standing_since_ms_ < 0) {
       standing_since_ms_ = now_ms;
-      backed_off_ms_ = -1;
+      standing_peak_ms_ = 0;
+      drain_bytes_ = 0;
     }
-    // Only a queue that stands although we send less than gets through is not ours.
-    const std::optional<double> acked = acked_.bitrate_bps();
-    if (backed_off_ms_ < 0 && acked && target_ < kBackedOffRatio * *acked) backed_off_ms_ = now_ms;
-    if (backed_off_ms_ >= 0 && now_ms - backed_off_ms_ >= config_.competing_after_ms) competing_ = true;
+    standing_peak_ms_ = std::max(standing_peak_ms_, min_queue_ms);
+    // Bytes our sending took out of the queue since it began to stand: had the queue been
+    // ours alone, it would be empty once they reach its depth at our delivered rate. The
+    // feedback shows the queue as it was a queueing delay plus a round trip ago, so the
+    // credit must also cover what drains over that lag before an empty queue could show.
+    drain_bytes_ = std::max(0.0, drain_bytes_ + delivered_bytes - sent);
+    const std::optional<double> rate =
+        acked_.recent_bps() ? acked_.recent_bps() : acked_.bitrate_bps();
+    if (rate) {
+      const double lag_ms = standing_peak_ms_ + std::max(rtt_ms_, 0.0);
+      const double queue_ms = standing_peak_ms_ + lag_ms + config_.standing_queue_ms;
+      if (drain_bytes_ >= queue_ms * *rate / 8000) competing_ = true;
+    }
   } else {
     standing_since_ms_ = -1;
-    backed_off_ms_ = -1;
     if (competing_) {
       if (shallow_since_ms_ < 0) shallow_since_ms_ = now_ms;
       if (now_ms - shallow_since_ms_ >= config_.competing_exit_ms) competing_ = false;
@@ -367,6 +464,9 @@ SendSideBweStats SendSideBwe::stats() const noexcept {
   s.probe_results = probe_results_;
   s.ramp_probes = ramp_probes_;
   s.false_alarms = false_alarms_;
+  s.full_queue_overuses = full_queue_overuses_;
+  s.standing_overuses = standing_overuses_;
+  s.recent_acked_bps = acked_.recent_bps().value_or(0);
   s.competing = competing_;
   return s;
 }

@@ -125,16 +125,33 @@ class FlowLog:
     target: list[tuple[float, float]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Source:
+    """What a media flow sends and how: the pacing factor over the target, the transport-cc
+    feedback interval, the frame-size jitter of the 30 fps video and an optional audio stream
+    (20 ms packets, sent ahead of video by the pacer). With ``audio_in_target`` the video
+    encoder gets the target minus the audio rate (an application splitting its budget);
+    otherwise the audio comes on top of a video encoder that follows the whole target."""
+
+    pacing_factor: float = PACING_FACTOR
+    feedback_ms: float = 100.0
+    frame_jitter: float = 0.2
+    audio_bps: float = 0.0
+    audio_in_target: bool = True
+
+
 class MediaFlow:
     """Encoder -> pacer -> forward path -> receiver; feedback (transport-cc or REMB) -> reverse
     path -> sender."""
 
     def __init__(self, sim: Sim, name: str, algorithm: Algorithm, forward: Path, reverse: Path,
-                 start_ms: float, stop_ms: float, rng: random.Random) -> None:
+                 start_ms: float, stop_ms: float, rng: random.Random,
+                 source: Source | None = None) -> None:
         self.sim, self.name, self.algorithm = sim, name, algorithm
         self.forward, self.reverse = forward, reverse
         self.stop_ms = stop_ms
         self.rng = rng
+        self.source = source or Source()
         self.log = FlowLog()
         self.pacer = Pacer()
         self.seq = 0
@@ -142,15 +159,18 @@ class MediaFlow:
         self.remb_target = float(START_BPS)
         if algorithm == "cbcs":
             self.bwe: SendSideBwe | None = SendSideBwe(START_BPS, MIN_BPS, MAX_BPS, **BWE_OPTIONS)
-            self.fbgen: FeedbackGenerator | None = FeedbackGenerator()
+            self.fbgen: FeedbackGenerator | None = FeedbackGenerator(
+                interval_ms=self.source.feedback_ms)
             self.remb: Any = None
         else:
             from aiortc.rate import RemoteBitrateEstimator
             self.bwe = None
             self.fbgen = None
             self.remb = RemoteBitrateEstimator()
-        self.pacer.set_pacing_rate(PACING_FACTOR * self.target())
+        self.pacer.set_pacing_rate(self.source.pacing_factor * self.target())
         sim.at(start_ms, self.on_frame)
+        if self.source.audio_bps > 0:
+            sim.at(start_ms, self.on_audio)
         sim.at(start_ms, self.on_pacer)
         sim.at(start_ms, self.on_tick)
 
@@ -164,13 +184,25 @@ class MediaFlow:
             return
         target = self.target()
         self.log.target.append((now, target))
-        frame = max(1, int(target / 8 * FRAME_MS / 1000 * self.rng.uniform(0.8, 1.2)))
+        src = self.source
+        video = max(target - src.audio_bps, 0.2 * target) if src.audio_in_target else target
+        jitter = self.rng.uniform(1 - src.frame_jitter, 1 + src.frame_jitter)
+        frame = max(1, int(video / 8 * FRAME_MS / 1000 * jitter))
         n = max(1, math.ceil(frame / MAX_PACKET))
         for i in range(n):
             size = frame // n + (1 if i < frame % n else 0)
             self.packet_id += 1
             self.pacer.enqueue(self.packet_id, max(size, 50), "video", now)
         self.sim.at(now + FRAME_MS, self.on_frame)
+
+    def on_audio(self) -> None:
+        now = self.sim.now
+        if now >= self.stop_ms:
+            return
+        self.packet_id += 1
+        self.pacer.enqueue(self.packet_id, max(int(self.source.audio_bps / 8 * 0.020), 20),
+                           "audio", now)
+        self.sim.at(now + 20.0, self.on_audio)
 
     def on_pacer(self) -> None:
         now = self.sim.now
@@ -200,7 +232,7 @@ class MediaFlow:
                     out = self.reverse.enqueue(now, len(fb) + RTCP_OVERHEAD)
                     if out is not None:
                         self.sim.at(out[0], self._feedback(fb))
-        self.pacer.set_pacing_rate(PACING_FACTOR * self.target())
+        self.pacer.set_pacing_rate(self.source.pacing_factor * self.target())
         if now < self.stop_ms + 1000:
             self.sim.at(now + 10, self.on_tick)
 
@@ -312,6 +344,9 @@ class Case:
     queue_ms: float = 300.0
     delay_ms: float = 50.0
     fair_after_ms: float = 30_000.0
+    source: Source = Source()
+    # A variant of a sweep (``cbcs bench cc --sweep``): not run by default.
+    sweep: bool = False
 
 
 def _scaled(phases: list[tuple[float, float]], short: bool, scale: float) -> tuple[list[tuple[float, float]], float]:
@@ -347,7 +382,30 @@ def cases(short: bool) -> dict[str, Case]:
     ]
     for p in netsim.PROFILE_NAMES:
         out.append(Case(p, f"DESIGN.md profile {p}", 60_000.0 * (0.5 if short else 1.0), profile=p))
+    out += standing_queue_sweep(short)
     return {c.name: c for c in out}
+
+
+#: Sources of the standing-queue sweep: the harness's own (pacer 1.5x, feedback every 100 ms,
+#: +-20 % frames, video only), and a paced audio + video sender (pacer 2.5x, feedback every
+#: 50 ms, +-25 % frames, 50 kbit/s of audio inside the target, or on top of it).
+SWEEP_SOURCES: dict[str, Source] = {
+    "video": Source(),
+    "av": Source(pacing_factor=2.5, feedback_ms=50.0, frame_jitter=0.25, audio_bps=50_000.0),
+    "av-top": Source(pacing_factor=2.5, feedback_ms=50.0, frame_jitter=0.25, audio_bps=50_000.0,
+                     audio_in_target=False),
+}
+SWEEP_QUEUES_MS = (60.0, 100.0, 150.0, 250.0, 500.0)
+
+
+def standing_queue_sweep(short: bool) -> list[Case]:
+    """Variants of the standing-queue case: 2.5 -> 0.6 -> 2.5 Mbit/s (steps at 20 s and 40 s,
+    scaled by 0.6 with ``short``), 40 ms propagation, every drop-tail depth of
+    ``SWEEP_QUEUES_MS`` with every source of ``SWEEP_SOURCES``."""
+    sched, dur = _scaled([(20, 2.5e6), (20, 0.6e6), (20, 2.5e6)], short, 0.6)
+    return [Case(f"sq-{q:.0f}-{name}", f"2.5 -> 0.6 -> 2.5 Mbit/s, {q:.0f} ms drop-tail, {name}",
+                 dur, schedule=sched, queue_ms=q, delay_ms=40.0, source=src, sweep=True)
+            for name, src in SWEEP_SOURCES.items() for q in SWEEP_QUEUES_MS]
 
 
 CASES = cases(short=False)
@@ -384,6 +442,8 @@ class CaseResult:
     capacity: list[tuple[float, float]]
     duration_ms: float
     shares: list[float]              # each flow's share of capacity after fair_after_ms
+    target_below_ms: float | None = None  # after the largest drop: summed targets below capacity
+    rise_80_ms: float | None = None       # after the largest rise: send rate at 80 % of capacity
 
 
 def _windowed_rate(events: list[tuple[float, int]], t0: float, t1: float, window: float) -> tuple[np.ndarray, np.ndarray]:
@@ -434,6 +494,42 @@ def _settle(logs: list[FlowLog], schedule: list[tuple[float, float]], duration: 
     return settle, drop_rate, drop_queue
 
 
+def _drop_and_rise(logs: list[FlowLog], schedule: list[tuple[float, float]],
+                   duration: float) -> tuple[float | None, float | None]:
+    """ms from the largest capacity drop until the flows' summed target is first below the new
+    capacity, and from the largest rise until their 200 ms send rate first reaches 80 % of it
+    (inf when it never does within the phase; None when the schedule has no such change)."""
+    drop_i = rise_i = None
+    worst_drop = worst_rise = 1.0
+    for i in range(1, len(schedule)):
+        ratio = schedule[i - 1][1] / schedule[i][1]
+        if ratio > worst_drop:
+            worst_drop, drop_i = ratio, i
+        if 1 / ratio > worst_rise:
+            worst_rise, rise_i = 1 / ratio, i
+    target_below = rise_80 = None
+    if drop_i is not None:
+        t_change, cap = schedule[drop_i]
+        end = schedule[drop_i + 1][0] if drop_i + 1 < len(schedule) else duration
+        # The summed target at time t: each flow's latest target sample.
+        events = sorted((t, k, v) for k, lg in enumerate(logs) for t, v in lg.target)
+        latest = [0.0] * len(logs)
+        target_below = math.inf
+        for t, k, v in events:
+            latest[k] = v
+            if t_change <= t <= end and sum(latest) < cap:
+                target_below = t - t_change
+                break
+    if rise_i is not None:
+        t_change, cap = schedule[rise_i]
+        end = schedule[rise_i + 1][0] if rise_i + 1 < len(schedule) else duration
+        sent = sorted(e for lg in logs for e in lg.sent)
+        starts, rates = _windowed_rate(sent, t_change, end, 200.0)
+        idx = np.nonzero(rates >= 0.8 * cap)[0]
+        rise_80 = float(starts[idx[0]] + 200 - t_change) if len(idx) else math.inf
+    return target_below, rise_80
+
+
 def _summarise(case: Case, algorithm: str, seed: int, flows: list[Flow], schedule: list[tuple[float, float]]) -> CaseResult:
     warm = 5000.0
     results = []
@@ -471,6 +567,7 @@ def _summarise(case: Case, algorithm: str, seed: int, flows: list[Flow], schedul
         jain = float(r.sum() ** 2 / (len(r) * (r ** 2).sum())) if (r ** 2).sum() > 0 else 0.0
     media_logs = [f.log for f in flows if f.algorithm != "tcp"]
     settle, drop_rate, drop_queue = _settle(media_logs, schedule, case.duration_ms) if case.profile is None else ([], None, None)
+    target_below, rise_80 = _drop_and_rise(media_logs, schedule, case.duration_ms)
     return CaseResult(
         case=case.name, algorithm=algorithm, seed=seed, flows=results,
         utilisation=delivered_bytes / cap_bytes if cap_bytes else 0.0,
@@ -478,7 +575,8 @@ def _summarise(case: Case, algorithm: str, seed: int, flows: list[Flow], schedul
         qdelay_p95_ms=float(np.percentile(all_q, 95)) if all_q else math.nan,
         loss=dropped_total / sent_total if sent_total else 0.0,
         jain=jain, settle_ms=settle, drop_rate_below_ms=drop_rate, drop_queue_ms=drop_queue,
-        capacity=schedule, duration_ms=case.duration_ms, shares=shares)
+        capacity=schedule, duration_ms=case.duration_ms, shares=shares,
+        target_below_ms=target_below, rise_80_ms=rise_80)
 
 
 def run_case(case: Case, algorithm: Literal["cbcs", "aiortc"], seed: int) -> CaseResult:
@@ -489,7 +587,8 @@ def run_case(case: Case, algorithm: Literal["cbcs", "aiortc"], seed: int) -> Cas
     if case.profile is not None:
         fwd: Path = ProfilePath(case.profile, seed)
         rev: Path = ProfilePath(case.profile, seed + 1000)
-        flows.append(MediaFlow(sim, "flow1", algorithm, fwd, rev, 0.0, case.duration_ms, rng))
+        flows.append(MediaFlow(sim, "flow1", algorithm, fwd, rev, 0.0, case.duration_ms, rng,
+                               case.source))
         cap = min(fwd.bandwidth, MAX_BPS)  # type: ignore[union-attr]
         schedule = [(0.0, cap)]
     else:
@@ -503,7 +602,7 @@ def run_case(case: Case, algorithm: Literal["cbcs", "aiortc"], seed: int) -> Cas
         for i in range(case.flows):
             start = case.flow_starts[i] if i < len(case.flow_starts) else 0.0
             flows.append(MediaFlow(sim, f"flow{i + 1}", algorithm, fwd, rev, start, case.duration_ms,
-                                   random.Random(rng.random())))
+                                   random.Random(rng.random()), case.source))
         if case.reverse_schedule is not None:
             # The media flow the other way: its packets fill the feedback link, its feedback
             # rides the forward link.

@@ -34,13 +34,25 @@ struct SendSideBweConfig {
   LossBasedConfig loss;
   ProbeControllerConfig probing;
   double beta = 0.85;
-  // A queue that stays at least standing_queue_ms deep for competing_after_ms although we
-  // send less than gets through is kept up by a loss-based competitor: the detector then uses
-  // its competing floor until the queue has stayed shallower for competing_exit_ms. (A queue
-  // of our own, kept up while we send at or above what gets through, is not a competitor's.)
+  // A queue at least standing_queue_ms deep is standing. Our own standing queue drains when we
+  // send less than gets delivered; one that still stands after we have sent, in total, a
+  // queue's worth (its depth plus standing_queue_ms, in bytes at our delivered rate) less
+  // than was delivered is kept up by a loss-based competitor: the detector then uses its
+  // competing floor until the queue has stayed shallower for competing_exit_ms.
   double standing_queue_ms = 25;
-  double competing_after_ms = 3000;
   double competing_exit_ms = 3000;
+  // A standing queue with persistent loss is a full drop-tail buffer: the path has no delay
+  // gradient left to show, yet we send more than it carries. Loss counts as persistent when
+  // its fraction over the last congestion_loss_window_ms of feedback exceeds
+  // congestion_loss; the rate then comes below what gets through (an overuse on the recent
+  // delivery rate).
+  double congestion_loss = 0.02;
+  double congestion_loss_window_ms = 500;
+  // A standing queue that packets sent after the last decrease still find for this long is
+  // ours until shown otherwise (the competing test): it counts as overuse, so the rate comes
+  // below what gets through and the queue drains instead of staying at a flat, gradient-free
+  // depth for as long as we send at about the capacity.
+  double standing_overuse_ms = 1000;
   // Ramp-up probing: after ramp_quiet_ms of multiplicative increase with no overuse and an
   // empty queue, probe at ramp_scale x the estimate (ProbeControllerConfig) to find spare
   // capacity in a few RTTs instead of 8 %/s.
@@ -73,6 +85,9 @@ struct SendSideBweStats {
   uint64_t probe_results = 0;
   uint64_t ramp_probes = 0;
   uint64_t false_alarms = 0;  // overuse signals held as burst noise (no queue, spare capacity)
+  uint64_t full_queue_overuses = 0;  // overuses from a standing queue with persistent loss
+  uint64_t standing_overuses = 0;    // overuses from a standing queue that did not drain
+  double recent_acked_bps = 0;  // delivery rate of the last few hundred ms, 0 until known
   bool competing = false;  // a loss-based flow keeps a standing queue (see SendSideBweConfig)
 };
 
@@ -115,7 +130,8 @@ class SendSideBwe {
   };
   void UpdateTarget(double now_ms) noexcept;
   void UpdateBurstRate(size_t n, double now_ms) noexcept;
-  void UpdateCompeting(double min_queue_ms, double now_ms) noexcept;
+  void UpdateCompeting(double min_queue_ms, double delivered_bytes, double now_ms) noexcept;
+  bool FullQueueLoss(double min_queue_ms, int64_t received, int64_t lost, double now_ms) noexcept;
   void MaybeRampProbe(double min_queue_ms, double now_ms) noexcept;
 
   SendSideBweConfig config_;
@@ -149,8 +165,18 @@ class SendSideBwe {
   double last_delay_cut_ms_ = -1e9;
   bool competing_ = false;
   double standing_since_ms_ = -1;  // the queue has been standing since (or -1)
-  double backed_off_ms_ = -1;      // and we have sent less than gets through since (or -1)
+  double standing_peak_ms_ = 0;    // its deepest shallowest point since
+  double drain_bytes_ = 0;         // delivered minus sent since, floored at zero
   double shallow_since_ms_ = -1;   // while competing: the queue has been shallow since
+  double sent_bytes_ = 0;          // sent since the last feedback (all packets)
+  // Loss of the last congestion window(s) of feedback, for the full-queue test.
+  double loss_window_start_ms_ = -1;
+  int64_t loss_received_ = 0, loss_lost_ = 0;
+  int64_t prev_received_ = 0, prev_lost_ = 0;
+  uint64_t full_queue_overuses_ = 0;
+  uint64_t standing_overuses_ = 0;
+  double spread_ms_ = 0;  // smoothed one-way-delay range within a feedback (jitter, saw-tooth)
+  double own_standing_since_ms_ = -1;  // packets sent after the last decrease find a standing queue
   double ramp_since_ms_ = -1;      // multiplicative increase without overuse since (or -1)
   double overuse_acked_bps_ = 0;   // acknowledged bitrate at the last overuse
   double burst_rate_bps_ = 0;      // packet-pair dispersion rate of a recent feedback (or 0)
