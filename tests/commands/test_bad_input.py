@@ -109,6 +109,14 @@ CASES = [
     ("demo-shop --data-dir {text}", "not a folder"),
     ("demo-shop --data-dir {folder}/d --store nope://x", "expected a sqlite:///FILE"),
     ("demo-shop --data-dir {folder}/d --store postgresql://u@127.0.0.1:1/db", "cannot open"),
+    ("demo-shop --data-dir {folder}/d --simulate-week --per-day 0", "1 to 2000"),
+    # cbcs report agents
+    ("report", "required"),
+    ("report agents --since yesterday", "expected a span"),
+    ("report agents --data-dir {text}", "not a folder"),
+    ("report agents --data-dir {folder}", "no store (cbcs.db)"),
+    ("report agents --store nope://x", "expected a sqlite:///FILE"),
+    ("report agents --json {folder}", "is a folder"),
     # cbcs loadtest (argument errors: nothing runs)
     ("loadtest", "required"),
     ("loadtest party", "invalid choice"),
@@ -124,6 +132,11 @@ CASES = [
     ("loadtest chat --message-interval 0", "0.5 to 600"),
     ("loadtest chat --customers 5000 --agents 50", "at most 5000 simulated users"),
     ("loadtest routing --churn-interval -3", "0.2 to 600"),
+    # cbcs translate
+    ("translate --source xx --target en", "expected one of en, es, pt-BR"),
+    ("translate --source es", "required"),
+    ("translate --source es --target en --threads 0", "1 to 64"),
+    ("bench translate --json {no_dir}", "does not exist"),
     # the top level
     ("nosuch", "invalid choice"),
     ("", "required"),

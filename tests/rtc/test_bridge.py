@@ -77,3 +77,39 @@ def test_a_leg_that_leaves_takes_its_audio_and_bad_input_is_refused() -> None:
         b.heard("b", np.zeros(480, np.float32))
     with pytest.raises(ConfigError):
         AudioBridge(max_queue_ms=5)
+
+
+def test_a_tap_sees_its_legs_audio_whoever_hears_it_until_the_leg_leaves() -> None:
+    b = AudioBridge()
+    b.add("customer")
+    b.add("supervisor", heard_by=lambda to: False)   # listens: heard by no one
+    seen: dict[str, list[int]] = {"customer": [], "supervisor": []}
+    b.tap("customer", lambda pcm: seen["customer"].append(int(pcm[0])))
+    b.tap("supervisor", lambda pcm: seen["supervisor"].append(int(pcm[0])))
+    b.heard("customer", tone(7))
+    b.heard("supervisor", tone(9))
+    assert seen == {"customer": [7], "supervisor": [9]}
+    b.remove("customer")
+    b.heard("customer", tone(8))
+    assert seen["customer"] == [7]
+    b.tap("ghost", lambda pcm: None)   # no such leg: nothing to tap
+    assert "ghost" not in b.legs
+
+
+def test_speech_for_one_leg_is_heard_by_it_alone_over_the_others_ducked() -> None:
+    b = AudioBridge(duck=0.25)
+    for leg in ("customer", "agent", "supervisor"):
+        b.add(leg)
+    b.overlay("agent", tone(4000, 960))
+    assert b.overlaying("agent") and not b.overlaying("customer")
+    b.heard("customer", tone(1000, 960))
+    assert np.all(b.to_send("agent", 480) == 4000 + 250)     # the translation over a ducked mix
+    assert np.all(b.to_send("supervisor", 480) == 1000)      # the others hear the customer
+    assert np.all(b.to_send("agent", 480) == 4000 + 250)
+    assert not b.overlaying("agent")
+    b.heard("customer", tone(1000, 480))
+    assert np.all(b.to_send("agent", 480) == 1000)           # over: no more ducking
+    with pytest.raises(FrameError):
+        b.overlay("agent", np.zeros(10, np.float32))
+    with pytest.raises(ConfigError):
+        AudioBridge(duck=1.5)

@@ -12,6 +12,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from cbcs.bench.harness.stock import SaidOnce
 from cbcs.client import Client
 from cbcs.server.config import ServerConfig
 from cbcs.store import default_url, open_store
@@ -112,33 +113,6 @@ def test_the_ai_answers_from_the_sources_remembers_hands_over_and_learns(
     [example] = seen["examples"]
     assert example.label == "refund_status" and "5678" not in example.text
     assert example.source == "correction"
-
-
-class SaidOnce:
-    """A caller's audio: silence, then ``speech`` (int16 at 48 kHz) once from when
-    :meth:`say` is called (a :class:`~cbcs.bench.harness.stock.StockClient` source)."""
-
-    def __init__(self, speech: Any) -> None:
-        self.speech, self.start = speech, 1 << 62
-        self.markers: list[Any] = []
-        self.said_until_ms: float | None = None
-        self._say = False
-
-    def say(self) -> None:
-        self._say = True
-
-    def block(self, start: int, n: int, wall_ms: float) -> Any:
-        import numpy as np
-
-        if self._say:
-            self.start, self._say = start, False
-        out = np.zeros(n, np.int16)
-        lo, hi = max(start, self.start), min(start + n, self.start + self.speech.size)
-        if lo < hi:
-            out[lo - start:hi - start] = self.speech[lo - self.start:hi - self.start]
-            if hi == self.start + self.speech.size:
-                self.said_until_ms = wall_ms + (hi - start) / 48.0
-        return out
 
 
 def test_a_customer_who_calls_is_answered_by_the_ai_voice(

@@ -289,3 +289,20 @@ class GreetingCache:
     def audio(self, language: str) -> np.ndarray:
         chunks = self.chunks(language)
         return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+
+
+def to_call_audio(synthesizer: Synthesizer, text: str, language: str) -> np.ndarray:
+    """``text`` said by ``synthesizer`` in ``language``, whole, as a call's audio (mono
+    int16 at 48 kHz): a spoken translation played into a call."""
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    pieces = [np.asarray(p, np.float32) for p in synthesizer.synthesize(text, language)]
+    said = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+    rate = synthesizer.sample_rate
+    if rate != 48000 and said.size:
+        g = gcd(48000, rate)
+        said = resample_poly(said, 48000 // g, rate // g).astype(np.float32)
+    out: np.ndarray = np.clip(said * 32767.0, -32768, 32767).astype(np.int16)
+    return out

@@ -131,6 +131,12 @@ class Client:
             "POST", f"/api/v1/conversations/{conversation_id}/close",
             {"resolution": resolution}))
 
+    async def assist(self, conversation_id: str, lang: str | None = None) -> dict[str, Any]:
+        """Agent assist for a conversation: suggestions, sentiment, order, summary."""
+        return dict(await self.request(
+            "GET", f"/api/v1/conversations/{conversation_id}/assist",
+            params={"lang": lang} if lang else None))
+
     async def queue_stats(self) -> dict[str, Any]:
         return dict(await self.request("GET", "/api/v1/stats/queues"))
 

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cbcs.commands._args import float_range
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -21,7 +23,35 @@ def register(sub: Any) -> None:
                    help="the data dir cbcs serve will use (default ./cbcs-data)")
     p.add_argument("--store", metavar="URL", default=None,
                    help="postgresql://user@host/db (default: sqlite in --data-dir)")
+    p.add_argument("--simulate-week", action="store_true",
+                   help="then simulate the last seven days of conversations (agents "
+                        "answering, closing, passing on) for cbcs report agents; each run "
+                        "adds another simulated week")
+    p.add_argument("--per-day", type=float_range(1, 2000), default=110.0,
+                   help="conversations a day in the simulated week (default 110)")
+    p.add_argument("--seed", type=int, default=7, help="seed of the simulated week")
     p.set_defaults(handler=run)
+
+
+async def _simulate(url: str, now: float, args: argparse.Namespace) -> None:
+    from cbcs.demo.week import WEEK, simulate_week
+    from cbcs.store import open_store
+
+    start = float(int(now // 60) * 60) - WEEK
+    print("cbcs demo-shop: simulating the last seven days of conversations at Casa Lumen ...",
+          flush=True)
+    store = await open_store(url)
+    try:
+        week = await simulate_week(store, start, per_day=args.per_day, seed=args.seed,
+                                   progress=lambda line: print(line, flush=True))
+    finally:
+        await store.close()
+    print(f"  {week.conversations} conversations: {week.accepted} offers accepted by agents, "
+          f"{week.closed} closed by them, {week.transferred} passed on, {week.overflowed} "
+          f"back to the AI with a callback (no agent in time); "
+          f"{week.seconds:.0f} s")
+    where = f"--store {args.store}" if args.store else f"--data-dir {args.data_dir}"
+    print(f"  then: cbcs report agents {where} --since 7d --plot out/")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"  {len(shop.queues)} queues ({', '.join(q.name for q in shop.queues)})")
     print(f"  {len(shop.articles)} articles, {len(shop.customers)} customers, "
           f"{len(shop.orders)} orders")
+    if args.simulate_week:
+        asyncio.run(_simulate(url, now, args))
     store_opt = f" --store {args.store}" if args.store else ""
     print(f"""
 Try it (the web pages come in a later issue; until then, the API):

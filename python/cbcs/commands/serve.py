@@ -37,6 +37,10 @@ def register(sub: Any) -> None:
     p.add_argument("--summary-language", default="en", metavar="LANG",
                    help="language of handoff summaries until a person is assigned "
                         "(default en; then the person's first language)")
+    p.add_argument("--translation", choices=("bergamot", "llm", "off"), default="bergamot",
+                   help="chat translation between a customer and their agent: bergamot "
+                        "(en <-> pt-BR offline, default), llm (also es and zh with English "
+                        "by the offline LLM of cbcs[llm]), or off")
     p.set_defaults(handler=run)
 
 
@@ -50,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
         ai = "off"
     config = ServerConfig(data_dir=args.data_dir, store_url=args.store, bus_url=args.bus,
                           host=args.host, port=args.port, node_id=args.node_id, ai=ai,
-                          ai_agent_language=args.summary_language)
+                          ai_agent_language=args.summary_language,
+                          translation=args.translation)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     logging.getLogger("alembic").setLevel(logging.WARNING)   # migrations: quiet unless wrong

@@ -27,7 +27,12 @@ class MessageKind(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Message:
-    """One stored message; ``seq`` is given by the store inside the transaction that stores it."""
+    """One stored message; ``seq`` is given by the store inside the transaction that stores it.
+
+    ``text`` is as written (in ``lang``); ``translations`` holds it in the other party's
+    language, and ``translated_by`` names, for each language asked for, the model that
+    made it or why there is none (``untranslated``: no model covers the pair; ``failed``).
+    """
 
     conversation_id: str
     author_role: AuthorRole
@@ -36,6 +41,7 @@ class Message:
     kind: MessageKind = MessageKind.TEXT
     lang: str | None = None
     translations: Mapping[str, str] = field(default_factory=dict)
+    translated_by: Mapping[str, str] = field(default_factory=dict)
     client_id: str | None = None
     seq: int = 0
     created_at: float = 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from cbcs.contact.agent import CHANNELS, Agent, AgentLive, Presence
@@ -14,6 +14,12 @@ from cbcs.contact.task import Task
 from cbcs.routing.workflow import Workflow
 
 _PER_TASK = frozenset({"id", "wait_s", "customer", "sentiment"})
+
+#: ``covers(source, target)``: whether machine translation covers the language pair
+Covers = Callable[[str, str], bool]
+
+# how an agent reaches a customer, best first (the second field of an offer's rank)
+SPEAKS, TRANSLATED, UNTRANSLATED = 0, 1, 2
 
 
 @dataclass
@@ -79,15 +85,27 @@ class Offer:
 class Router:
     """Waiting tasks in order (queue and task priority, then customer tier, then FIFO) and
     agents; :meth:`match` pairs them. Among eligible free agents the task's preferred (last)
-    agent goes first, then speakers of the customer's language, then the least loaded,
-    then the longest idle.
+    agent goes first, then speakers of the customer's language, then agents whom machine
+    translation covers (``covers`` both ways between the customer's language and one of
+    theirs), then the least loaded, then the longest idle.
+
+    An agent who neither speaks the customer's language nor is covered by translation
+    (an untranslated pair) is admitted only by a step with ``translate`` and only gets the
+    task when no speaker and no covered agent it admits is free at that moment: a person
+    who can read the order, the ticket and the AI's handoff summary (written in their own
+    language) and transfer the conversation serves a dispute better than a wait until the
+    queue overflows. ``uncovered_fallback=False`` admits such agents never; ``covers``
+    None (the default) counts no pair as covered.
 
     Like tasks (same queue, step and the attributes its targets read) form a group; which
     agents a group's step admits is worked out once and kept until a profile or a queue
     changes, so a pass costs about one set intersection per group, not one test per task
     and agent."""
 
-    def __init__(self) -> None:
+    def __init__(self, covers: Covers | None = None, *, uncovered_fallback: bool = True) -> None:
+        self._covers = covers
+        self.uncovered_fallback = uncovered_fallback
+        self._reaches: dict[tuple[str, str], int] = {}   # (language, agent) -> SPEAKS...
         self.workflows: dict[str, Workflow] = {}
         self.agents: dict[str, AgentState] = {}
         self.tasks: dict[str, Task] = {}
@@ -103,6 +121,35 @@ class Router:
         self._now = 0.0
 
     # --- keeping in step -------------------------------------------------------------
+    @property
+    def covers(self) -> Covers | None:
+        """Which language pairs machine translation covers (None: none)."""
+        return self._covers
+
+    @covers.setter
+    def covers(self, covers: Covers | None) -> None:
+        self._covers = covers
+        self._reaches.clear()
+        self._members.clear()
+
+    def reach(self, language: str, state: AgentState) -> int:
+        """How ``state``'s agent would talk with a customer of ``language``:
+        :data:`SPEAKS`, :data:`TRANSLATED` (both ways, from one of their languages) or
+        :data:`UNTRANSLATED`."""
+        key = (language, state.agent.id)
+        found = self._reaches.get(key)
+        if found is None:
+            covers = self._covers
+            if language in state.agent.languages:
+                found = SPEAKS
+            elif covers is not None and any(covers(language, own) and covers(own, language)
+                                            for own in state.agent.languages):
+                found = TRANSLATED
+            else:
+                found = UNTRANSLATED
+            self._reaches[key] = found
+        return found
+
     def set_workflow(self, workflow: Workflow) -> None:
         self.workflows[workflow.queue.name] = workflow
         self._members.clear()
@@ -113,11 +160,13 @@ class Router:
         old = self.agents.get(state.agent.id)
         if old is None or old.agent != state.agent:
             self._members.clear()
+            self._reaches.clear()
         self.agents[state.agent.id] = state
 
     def remove_agent(self, agent_id: str) -> None:
         if self.agents.pop(agent_id, None) is not None:
             self._members.clear()
+            self._reaches.clear()
 
     def add_task(self, task: Task) -> None:
         """Add or replace a waiting task."""
@@ -195,8 +244,17 @@ class Router:
         attrs = self._attrs[task.id]
         if workflow.task_fields & _PER_TASK:
             attrs = dict(attrs, wait_s=now - task.created_at)
-        speaks = task.language in state.agent.languages
-        return (speaks or step.translate) and step.target.matches(state.attrs, attrs)
+        return self._may_reach(task.language, state, step.translate) \
+            and step.target.matches(state.attrs, attrs)
+
+    def _may_reach(self, language: str, state: AgentState, translate: bool) -> bool:
+        """Speakers always; others on a ``translate`` step (uncovered ones only with
+        ``uncovered_fallback``)."""
+        if language in state.agent.languages:
+            return True
+        if not translate:
+            return False
+        return self.uncovered_fallback or self.reach(language, state) != UNTRANSLATED
 
     def _admitted(self, group: tuple[object, ...], task: Task, index: int,
                   now: float) -> frozenset[str]:
@@ -260,7 +318,7 @@ class Router:
                     continue
                 state = self.agents[agent_id]
                 rank = (agent_id != task.preferred_agent,
-                        task.language not in state.agent.languages,
+                        self.reach(task.language, state),
                         state.busy, state.idle_since, agent_id)
                 if best is None or rank < best_rank:
                     best, best_rank = state, rank
@@ -305,7 +363,7 @@ class Router:
         attrs = dict(self._attrs.get(task.id) or task.attributes(now), wait_s=0.0)
         best: float | None = None
         for state in agents if agents is not None else self.agents.values():
-            if not ((task.language in state.agent.languages or step.translate)
+            if not (self._may_reach(task.language, state, step.translate)
                     and step.target.matches(state.attrs, attrs)):
                 continue
             start = state.agent.shift.next_start(state.agent.time_zone, now)

@@ -8,6 +8,12 @@ more, every leg gets everyone but itself, mixed once per leg. A leg may be heard
 some of the others (``heard_by``: a supervisor who listens is heard by no one, one who
 whispers by the agent only). No I/O and no clock: the legs' media ticks drive it.
 
+Speech for one leg only (a spoken translation, :meth:`AudioBridge.overlay`) is mixed over
+what that leg hears, and what it hears is ducked while that speech plays.
+
+A tap (:meth:`AudioBridge.tap`) sees one leg's audio as it comes in, whoever hears it (the
+call's captions).
+
 Latency is bounded: a leg's queue towards another holds at most ``max_queue_ms``; audio
 older than that is dropped (a leg that stalled does not make the other hear the past).
 """
@@ -25,19 +31,26 @@ from cbcs.errors import ConfigError, FrameError
 RATE = 48000
 #: Which legs hear a leg: a predicate on the listening leg's name; None: every other leg.
 HeardBy = Callable[[str], bool] | None
+#: Sees a leg's received audio (mono int16 at 48 kHz; it must not keep the array).
+Tap = Callable[[npt.NDArray[np.int16]], None]
 
 
 class AudioBridge:
     """Mixes the audio of the legs added with :meth:`add` (see the module docstring)."""
 
-    def __init__(self, *, max_queue_ms: int = 120) -> None:
+    def __init__(self, *, max_queue_ms: int = 120, duck: float = 0.2) -> None:
         if not 20 <= max_queue_ms <= 2000:
             raise ConfigError(f"max_queue_ms: expected 20..2000, got {max_queue_ms}")
+        if not 0.0 <= duck <= 1.0:
+            raise ConfigError(f"duck: expected a gain in 0..1, got {duck}")
+        self.duck = duck
+        self._overlays: dict[str, deque[npt.NDArray[np.int16]]] = {}
         self.max_samples = max_queue_ms * RATE // 1000
         # queues[to][from]: what ``from`` said, waiting to be sent to ``to``
         self._queues: dict[str, dict[str, deque[npt.NDArray[np.int16]]]] = {}
         self._queued: dict[tuple[str, str], int] = {}
         self._heard_by: dict[str, HeardBy] = {}
+        self._taps: dict[str, list[Tap]] = {}
         self.dropped_samples = 0
 
     @property
@@ -68,9 +81,33 @@ class AudioBridge:
                 queues[leg].clear()
                 self._queued[(to, leg)] = 0
 
+    def tap(self, leg: str, tap: Tap) -> None:
+        """``tap`` sees what ``leg`` says from now on, until :meth:`untap` or the leg leaves."""
+        if leg in self._queues:
+            self._taps.setdefault(leg, []).append(tap)
+
+    def untap(self, leg: str, tap: Tap) -> None:
+        taps = self._taps.get(leg, [])
+        if tap in taps:
+            taps.remove(tap)
+
+    def overlay(self, to: str, pcm: npt.NDArray[np.int16]) -> None:
+        """Speech for ``to`` alone (mono int16 at 48 kHz), after any still playing; the
+        others are ducked for ``to`` while it plays."""
+        if pcm.dtype != np.int16 or pcm.ndim != 1:
+            raise FrameError(f"pcm: expected int16[n] at 48 kHz, got {pcm.dtype}{list(pcm.shape)}")
+        if to in self._queues and pcm.size:
+            self._overlays.setdefault(to, deque()).append(pcm.copy())
+
+    def overlaying(self, to: str) -> bool:
+        """Whether speech for ``to`` alone is playing or waiting."""
+        return bool(self._overlays.get(to))
+
     def remove(self, leg: str) -> None:
         """A leg leaves; what it said and what waited for it are dropped."""
         self._queues.pop(leg, None)
+        self._overlays.pop(leg, None)
+        self._taps.pop(leg, None)
         self._heard_by.pop(leg, None)
         for other, queues in self._queues.items():
             queues.pop(leg, None)
@@ -84,6 +121,8 @@ class AudioBridge:
             raise FrameError(f"pcm: expected int16[n] at 48 kHz, got {pcm.dtype}{list(pcm.shape)}")
         if leg not in self._queues or pcm.size == 0:
             return
+        for tap in self._taps.get(leg, ()):
+            tap(pcm)
         heard_by = self._heard_by.get(leg)
         for to, queues in self._queues.items():
             if to == leg or (heard_by is not None and not heard_by(to)):
@@ -105,6 +144,11 @@ class AudioBridge:
             got = self._take(queue, n)
             self._queued[(leg, other)] -= got.size
             out[:got.size] += got
+        overlay = self._overlays.get(leg)
+        if overlay:
+            said = self._take(overlay, n)
+            out = (out * self.duck).astype(np.int32)
+            out[:said.size] += said
         return np.clip(out, -32768, 32767).astype(np.int16)
 
     @staticmethod

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from cbcs.bus import Bus, BusError, open_bus
 from cbcs.contact import Conversation, ConversationState
+from cbcs.errors import CbcsError, ConfigError
 from cbcs.server import openapi, rest, schemas, ws
 from cbcs.server.api import ApiError, aiohttp_handler, error_response
 from cbcs.server.auth import AuthError, Principal, Role, TokenAuthority, load_admin_key
@@ -27,9 +28,11 @@ from cbcs.server.rooms import RoomHub
 from cbcs.services.calls import CallCentre, CallError, describe
 from cbcs.services.conversations import ContactCentre, Posted, message_event
 from cbcs.services.dispatch import Dispatcher
+from cbcs.services.assist import AssistService
 from cbcs.services.first_tier import FirstTier, load_offline
 from cbcs.store import SqlStore, default_url, open_store
 from cbcs.store.errors import NotFound, StoreError
+from cbcs.translation.messages import ChatTranslator
 
 log = logging.getLogger("cbcs.server")
 
@@ -58,6 +61,7 @@ class Node:
     centre: ContactCentre
     fanout: Fanout
     first_tier: FirstTier | None = None
+    assist: AssistService | None = None
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
@@ -73,7 +77,10 @@ class Node:
         self.per_conversation = RateLimiter(limits.messages_per_conversation)
         self.call_offers = RateLimiter(limits.call_offers)
         self.calls = CallCentre(ice_addresses=config.call_addresses,
-                                on_quality=self._call_quality, on_leg_end=self._leg_ended)
+                                on_quality=self._call_quality, on_leg_end=self._leg_ended,
+                                captions=self._captioner if config.captions else None,
+                                on_caption=self._caption)
+        self._caption_lanes: dict[str, Any] = {}     # conversation -> its captioners' lane
         self.rooms = RoomHub(self._publish_comment, comment_rate=limits.room_comment,
                              max_length=limits.room_comment_chars,
                              flush_s=limits.room_flush_s)
@@ -92,17 +99,43 @@ class Node:
             await self.store.close()
             raise
         self.dispatch = Dispatcher(self.store, self.bus, node=self.node_id, clock=self.clock)
-        self.centre = ContactCentre(self.store, self.bus, self.dispatch, clock=self.clock)
+        translator = await self._translator()
+        if translator is not None:
+            self.dispatch.router.covers = translator.service.covers
+        self.centre = ContactCentre(self.store, self.bus, self.dispatch, clock=self.clock,
+                                    translator=translator)
         self.dispatch.hook = self._on_routing
         if self.config.ai == "offline":
             examples = await self.store.list_examples("intent")
             self.first_tier = FirstTier(self.centre, load_offline(examples),
                                         agent_language=self.config.ai_agent_language)
             await self.first_tier.start()
+            # agent assist shares the first tier's models and the chat's translation
+            self.assist = AssistService(
+                self.centre, self.first_tier, agent_language=self.config.ai_agent_language,
+                translator=translator.service if translator is not None else None)
         self.fanout = Fanout(self.bus, self.rooms, self._history)
         self.fanout.on_agent_event = self._agent_event
         self.fanout.start()
         await self.dispatch.start()
+
+    async def _translator(self) -> ChatTranslator | None:
+        """Chat translation as configured (``translation``); a broken model install is
+        logged and the node runs untranslated."""
+        from cbcs.ai.models import ModelError
+        from cbcs.translation import default_service
+
+        mode = self.config.translation
+        if mode == "off":
+            return None
+        if mode not in ("bergamot", "llm"):
+            raise ConfigError(f"translation: expected bergamot, llm or off, got {mode!r}")
+        try:
+            service = await asyncio.to_thread(default_service, llm=mode == "llm")
+        except ModelError as exc:
+            log.warning("chat stays untranslated: %s", exc)
+            return None
+        return ChatTranslator(service, staff_language=self.config.ai_agent_language)
 
     async def close(self) -> None:
         """Stop taking work, close every socket, hand back this node's offers, close."""
@@ -121,6 +154,8 @@ class Node:
         for task in list(self._background):
             task.cancel()
         await self.calls.close()
+        if self.assist is not None:
+            await self.assist.close()
         if self.first_tier is not None:
             await self.first_tier.close()
         await self.fanout.stop()
@@ -133,6 +168,8 @@ class Node:
         if self.first_tier is not None and event.get("type") == "assigned" \
                 and event.get("conversation") and event.get("agent"):
             await self.first_tier.on_assigned(str(event["conversation"]), str(event["agent"]))
+            if self.assist is not None:   # the new agent's first panel
+                self.assist.heard(str(event["conversation"]))
 
     # --- the live channel -----------------------------------------------------------
     async def connected(self, session: ws.Session) -> None:
@@ -194,9 +231,118 @@ class Node:
         await self.centre.publish(conversation, {"type": "call.quality",
                                                  "conversation": conversation, "legs": legs})
 
+    async def _captioner(self, conversation_id: str, party: str) -> Any:
+        """A captioner for a person's leg (None without the AI tier's speech models): one
+        lane per call, so the call's captions take one core at most."""
+        from cbcs.ai.captions import Captioner
+        from cbcs.ai.voice import CoreVad, ThreadLane
+
+        if self.first_tier is None:
+            return None
+        transcriber = await self.first_tier.transcriber()
+        role, subject = party.split(":", 1)
+        language = await self._language_of(conversation_id, role, subject)
+        lane = self._caption_lanes.get(conversation_id)
+        if lane is None:
+            lane = self._caption_lanes[conversation_id] = ThreadLane()
+        return Captioner(vad=CoreVad(transcriber.sample_rate), transcriber=transcriber,
+                         lane=lane, language=language)
+
+    async def _language_of(self, conversation_id: str, role: str, subject: str) -> str | None:
+        """What a party speaks: the customer's conversation language (or their own), an
+        agent's first language; None when not known (the captioner detects it)."""
+        try:
+            if role == "customer":
+                conversation = await self.store.get_conversation(conversation_id)
+                if conversation.language:
+                    return conversation.language
+                return (await self.store.get_customer(conversation.customer_id)).language
+            if role == "agent":
+                person, _ = await self.store.get_agent(subject)
+                if person.languages:
+                    return max(person.languages.items(), key=lambda kv: kv[1])[0]
+        except (StoreError, NotFound):
+            pass
+        return None
+
+    async def _caption(self, conversation_id: str, party: str, caption: Any) -> None:
+        """A caption to everyone following the conversation; a final one translated into
+        the other parties' languages and kept in the conversation's record."""
+        from cbcs.ai.captions import caption_event
+
+        role, subject = party.split(":", 1)
+        if not caption.final:
+            await self.centre.publish(conversation_id, caption_event(
+                conversation_id, role, caption))
+            return
+        translations, by = await self._translate_caption(conversation_id, party, caption)
+        message = await self.centre.caption(conversation_id, role, subject, caption.text,
+                                            caption.lang, translations, by)
+        event = caption_event(conversation_id, role, caption, translations, by)
+        event["text"], event["seq"] = message.text, message.seq
+        if caption.end_ms is not None:   # end of speech to text, as this node heard it
+            event["delay_ms"] = round(caption.ready_ms - caption.end_ms)
+        await self.centre.publish(conversation_id, event)
+        for listener in self.calls.spoken_to(conversation_id):
+            if listener != party:
+                await self._speak_caption(conversation_id, listener, translations)
+
+    async def _speak_caption(self, conversation_id: str, listener: str,
+                             translations: dict[str, str]) -> None:
+        """Say a caption's translation to a listener who asked for it, in their language
+        (nothing where it was not translated or no offline voice speaks the language)."""
+        from cbcs.ai.tts import to_call_audio
+
+        role, subject = listener.split(":", 1)
+        lang = await self._language_of(conversation_id, role, subject)
+        text = translations.get(lang or "")
+        if not text or self.first_tier is None:
+            return
+        voices = await self.first_tier.synthesizer()
+        try:
+            pcm = await asyncio.to_thread(to_call_audio, voices, text, lang or "")
+        except CbcsError as exc:   # e.g. no voice for the language: captions only
+            log.info("no spoken translation into %s: %s", lang, exc)
+            return
+        self.calls.speak_to(conversation_id, listener, pcm)
+
+    async def _translate_caption(self, conversation_id: str, party: str, caption: Any
+                                 ) -> tuple[dict[str, str], dict[str, str]]:
+        """The caption in the languages of the call's other parties who speak another."""
+        targets: set[str] = set()
+        for other in self.calls.parties(conversation_id):
+            if other != party and not other.startswith("ai:"):
+                role, subject = other.split(":", 1)
+                lang = await self._language_of(conversation_id, role, subject)
+                if lang and caption.lang and lang != caption.lang:
+                    targets.add(lang)
+        texts: dict[str, str] = {}
+        by: dict[str, str] = {}
+        translator = self.centre.translator   # the chat's (``translation``): None when off
+        for target in sorted(targets):
+            if translator is None:
+                by[target] = "untranslated"
+                continue
+            try:
+                done = await asyncio.to_thread(translator.service.translate,
+                                               caption.text, caption.lang, target)
+            except Exception as exc:   # the caption goes out untranslated, and says so
+                log.warning("caption translation %s->%s failed: %s", caption.lang, target,
+                            type(exc).__name__)
+                by[target] = "untranslated"
+                continue
+            by[target] = done.provider
+            if done.text is not None:
+                texts[target] = done.text
+        return texts, by
+
     async def _leg_ended(self, conversation: str, party: str, reason: str,
                          figures: dict[str, Any]) -> None:
         role = party.split(":", 1)[0]
+        if not self.calls.parties(conversation):
+            lane = self._caption_lanes.pop(conversation, None)
+            if lane is not None:
+                lane.close()
         # the parties still on the call are told at once; the record keeps the figures
         await self.centre.publish(conversation, {
             "type": "call.left", "conversation": conversation, "party": role,
@@ -210,19 +356,29 @@ class Node:
         return seq
 
     async def post_message(self, principal: Principal, conversation: Conversation,
-                           client_id: str, text: str) -> Posted:
+                           client_id: str, text: str, suggestion: str | None = None) -> Posted:
         """The one path of a message, over REST or the WebSocket: rate limit, then store
-        (the caller acknowledges after this), then fan out."""
+        (the caller acknowledges after this), then fan out. An agent sending an assist
+        ``suggestion`` unchanged has its customer's-language version stored as the
+        message's translation (the text they sent is kept as written)."""
         key = f"{conversation.id}:{principal.subject}"
         if not self.per_conversation.allow(key, self.clock()):
             self.metrics.rate_limited.labels("conversation").inc()
             raise _limited(self.per_conversation.retry_after(key, self.clock()))
+        given: tuple[dict[str, str], dict[str, str]] = ({}, {})
+        if suggestion and self.assist is not None and principal.role is Role.AGENT \
+                and conversation.agent_id == principal.subject:
+            given = await self.assist.translations_for(conversation, suggestion, text)
         posted = await self.centre.post_as(principal.role.value, principal.subject,
-                                           conversation, client_id, text)
+                                           conversation, client_id, text,
+                                           translations=given[0], translated_by=given[1])
         self.metrics.messages.labels("stored" if posted.created else "retry").inc()
         if posted.created and self.first_tier is not None \
                 and principal.role is Role.CUSTOMER:
             self.first_tier.heard(conversation, posted.message)
+            if self.assist is not None and conversation.agent_id \
+                    and conversation.state is ConversationState.ASSIGNED:
+                self.assist.heard(conversation.id)
         return posted
 
     async def correct_intent(self, conversation: Conversation, intent: str) -> Conversation:
@@ -238,6 +394,16 @@ class Node:
         closed = await self.centre.close(conversation, by, resolution)
         if conversation.intent and conversation.state is not ConversationState.BOT:
             await self._learn(conversation, conversation.intent, "resolved")
+        if self.assist is not None:
+            # the summary in the closing person's language, on the conversation's ticket
+            try:
+                summary = await self.assist.closed(conversation, closed, resolution)
+            except StoreError as exc:
+                log.warning("closing summary of %s not stored: %s", closed.id,
+                            type(exc).__name__)
+            else:
+                if summary is not None and closed.ticket_id != summary.id:
+                    closed = dataclasses.replace(closed, ticket_id=summary.id)
         return closed
 
     async def _learn(self, conversation: Conversation, intent: str, source: str) -> None:

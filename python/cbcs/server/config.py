@@ -48,5 +48,12 @@ class ServerConfig:
     #: with ``ai="offline"``: the AI answers calls by voice too (Whisper and the offline
     #: voices, loaded on the first call)
     ai_voice: bool = True
+    #: with ``ai="offline"``: calls are captioned (Whisper on each person's leg), final
+    #: captions translated into the other party's language and kept in the conversation
+    captions: bool = True
+    #: chat translation between a customer and the human who has their conversation:
+    #: "bergamot" (en <-> pt-BR offline, from cbcs[ai]), "llm" (that and the offline LLM,
+    #: cbcs[llm], for es and zh with English), or "off"
+    translation: str = "bergamot"
     #: the host addresses call legs offer (None: every interface; "127.0.0.1" on one host)
     call_addresses: tuple[str, ...] | None = None

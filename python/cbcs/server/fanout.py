@@ -136,7 +136,9 @@ class Fanout:
             for f in list(followers.values()):
                 if kind in STAFF_ONLY and f.conn.principal.role.value == "customer":
                     continue
-                f.conn.send(event, ephemeral=kind in EPHEMERAL)
+                # an interim caption is soon replaced: it may be dropped like typing
+                f.conn.send(event, ephemeral=kind in EPHEMERAL or (
+                    kind == "caption" and not event.get("final")))
             return
         seq = int(event["seq"])
         for f in list(followers.values()):

@@ -15,6 +15,7 @@ from cbcs.contact import Agent, Article, Conversation, Queue, Step, Ticket, Tick
 from cbcs.contact.example import INTENTS
 from cbcs.contact.rollout import Rollout
 from cbcs.errors import ConfigError
+from cbcs.routing import agent_stats as analytics
 from cbcs.services.first_tier import ROLLOUT_KEY
 from cbcs.server import schemas
 from cbcs.server.api import ApiError, Request, RouteTable, forbidden
@@ -114,7 +115,7 @@ def table() -> RouteTable:
         body: schemas.MessagePost = req.body
         conversation = await _visible(req)
         posted = await req.node.post_message(req.principal, conversation, body.client_id,
-                                             body.text)
+                                             body.text, body.suggestion)
         return schemas.PostedAnswer(conversation=conversation.id, seq=posted.message.seq,
                                     client_id=body.client_id, created=posted.created)
 
@@ -186,6 +187,30 @@ def table() -> RouteTable:
         stats: dict[str, Any] = await req.node.dispatch.stats(start)
         return stats
 
+    @t.route("GET", "/api/v1/stats/agents", "per agent, language and market: conversations "
+             "handled, first response and handling time (p50, p90), resolution rate, "
+             "sentiment at the end, transfer rate (an agent: only their own)", roles={Role.AGENT, *STAFF}, answer=schemas.AgentStatsAnswer,
+             query={"since": "the window: 7d, 12h, 30m, 2w, an ISO date or date-time, or a "
+                             "UNIX time (default 7d)",
+                    "agent": "only this agent's conversations (an agent: their own)"},
+             tag="supervisors")
+    async def agent_stats(req: Request) -> dict[str, Any]:
+        now = req.node.clock()
+        try:
+            since = analytics.parse_since(req.query.get("since", "7d"), now)
+        except ConfigError as bad:
+            raise ApiError(400, "bad_request", str(bad)) from None
+        only = req.query.get("agent")
+        if req.who.role is Role.AGENT:   # an agent reads their own figures, no one else's
+            if only is not None and only != req.who.subject:
+                raise forbidden("an agent may read only their own figures")
+            only = req.who.subject
+        activity = await req.node.store.agent_activity(since)
+        names = {agent.id: agent.name for agent, _ in await req.node.store.list_agents()}
+        stats = analytics.agent_stats(activity, now, names, only_agent=only)
+        schemas.AgentStatsAnswer.model_validate(stats)   # the document says what is sent
+        return stats
+
     # --- tickets and knowledge ----------------------------------------------------------
     @t.route("POST", "/api/v1/tickets", "open a ticket (summary redacted)",
              roles={Role.AGENT, *STAFF}, body=schemas.TicketCreate,
@@ -233,6 +258,31 @@ def table() -> RouteTable:
         return schemas.ArticleAnswer(**asdict(article))
 
     # --- the AI tier ------------------------------------------------------------------
+    @t.route("GET", "/api/v1/conversations/{id}/assist", "agent assist: up to 3 suggested "
+             "replies in the agent's language (each with its version in the customer's "
+             "language and the articles or order fields it states), the customer's "
+             "sentiment per message, the order with its state from the connector, and the "
+             "summary once handed over or closed (its assigned agent, supervisors)",
+             roles={Role.AGENT, *STAFF}, answer=schemas.AssistAnswer,
+             query={"lang": "the language to read in (default: the assigned agent's)"},
+             tag="conversations")
+    async def assist(req: Request) -> dict[str, Any]:
+        conversation = await _visible(req)
+        if req.who.role is Role.AGENT and conversation.agent_id != req.who.subject:
+            raise forbidden("agent assist is for the agent this conversation is assigned to")
+        service = req.node.assist
+        if service is None:
+            raise ApiError(503, "unavailable", "agent assist needs the AI tier on this node "
+                                               "(cbcs serve --ai offline)")
+        lang = req.query.get("lang")
+        if lang is not None and not schemas.LANG_PATTERN.fullmatch(lang):
+            raise ApiError(400, "bad_request", f"lang: expected a language tag such as "
+                                               f"'zh' or 'pt-BR', got {lang!r}")
+        panel = await service.panel(conversation, lang)
+        answer: dict[str, Any] = panel.to_json()
+        schemas.AssistAnswer.model_validate(answer)     # the document says what is sent
+        return answer
+
     @t.route("PUT", "/api/v1/ai/rollout", "where the AI first tier answers: markets, their "
              "languages and channels (elsewhere conversations go to a person)", roles=STAFF,
              body=schemas.RolloutPut, answer=schemas.RolloutPut, tag="supervisors")

@@ -6,14 +6,16 @@ length limits. The same models validate requests and generate the OpenAPI docume
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128,
                                       pattern=r"^[A-Za-z0-9_.:@-]+$")]
+LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 Lang = Annotated[str, StringConstraints(min_length=2, max_length=16,
-                                        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+                                        pattern=LANG_PATTERN.pattern)]
 Market = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Short = Annotated[str, StringConstraints(min_length=1, max_length=500)]
@@ -52,6 +54,9 @@ class ConversationCreate(Strict):
 class MessagePost(Strict):
     client_id: Id
     text: Text
+    suggestion: Id | None = Field(None, description=(
+        "an agent sending an assist suggestion unchanged: its id, so the customer gets "
+        "the version composed in their language (kept as the message's translation)"))
 
 
 class Escalate(Strict):
@@ -213,6 +218,7 @@ class MessageFrame(Strict):
     conversation: Id
     client_id: Id
     text: Text
+    suggestion: Id | None = None   # as in MessagePost
 
 
 class TypingFrame(Strict):
@@ -259,6 +265,15 @@ class CallHangupFrame(Strict):
     conversation: Id
 
 
+class CallSpeakFrame(Strict):
+    """Hear the others' translated captions spoken in one's own language (``on``), over
+    their voices turned down, or not (answered with ``call.speak``)."""
+
+    type: Literal["call.speak"]
+    conversation: Id
+    on: bool
+
+
 class RoomJoinFrame(Strict):
     type: Literal["room.join"]
     room: Id
@@ -271,11 +286,12 @@ class RoomCommentFrame(Strict):
 
 
 ClientFrame = Annotated[MessageFrame | TypingFrame | ReadFrame | ResumeFrame | CallOfferFrame
-                        | CallModeFrame | CallHangupFrame | RoomJoinFrame | RoomCommentFrame,
+                        | CallModeFrame | CallHangupFrame | CallSpeakFrame | RoomJoinFrame
+                        | RoomCommentFrame,
                         Field(discriminator="type")]
 CLIENT_FRAMES: tuple[type[Strict], ...] = (MessageFrame, TypingFrame, ReadFrame, ResumeFrame,
                                            CallOfferFrame, CallModeFrame, CallHangupFrame,
-                                           RoomJoinFrame, RoomCommentFrame)
+                                           CallSpeakFrame, RoomJoinFrame, RoomCommentFrame)
 
 
 # --- WebSocket frames from the server ---------------------------------------------------
@@ -300,6 +316,8 @@ class ServerMessageFrame(Strict):
     text: str
     lang: str | None
     translations: dict[str, str] = {}
+    #: per language asked for: the model that made it, "untranslated" or "failed"
+    translated_by: dict[str, str] = {}
     kind: str = "text"
     created_at: float
 
@@ -336,6 +354,35 @@ class CallModeOut(Strict):
     type: Literal["call.mode"] = "call.mode"
     conversation: str
     mode: CallMode
+
+
+class CallSpeakOut(Strict):
+    """Whether the sender now hears the others' translated captions spoken."""
+
+    type: Literal["call.speak"] = "call.speak"
+    conversation: str
+    on: bool
+
+
+class CaptionFrame(Strict):
+    """What a person on the call said, to everyone following the conversation: interim
+    texts while they speak (``final`` false; ephemeral, may be dropped when the receiver is
+    behind), then one final text per phrase, translated into the other parties' languages
+    (``translated_by``: the model per language, or ``untranslated``) and kept in the
+    conversation as a ``caption`` message (``seq``); ``delay_ms``: from the end of the
+    phrase's speech, as the node heard it, to its final text."""
+
+    type: Literal["caption"] = "caption"
+    conversation: str
+    speaker: str
+    text: str
+    lang: str
+    final: bool
+    phrase: int
+    translations: dict[str, str] = {}
+    translated_by: dict[str, str] = {}
+    seq: int | None = None
+    delay_ms: int | None = None
 
 
 class LegQuality(Strict):
@@ -415,6 +462,100 @@ class RoomSkippedFrame(Strict):
     missed: int
 
 
+class AssistSource(Strict):
+    """Where a suggestion's facts come from: a ``kb`` article (``use``: ``sent`` to the
+    customer or ``shown`` to the agent), an ``order`` and the ``fields`` of it the text
+    states, or a ``ticket``."""
+
+    kind: Literal["kb", "order", "ticket"]
+    market: str | None = None
+    language: str | None = None
+    slug: str | None = None
+    title: str | None = None
+    use: Literal["sent", "shown"] | None = None
+    id: str | None = None
+    fields: dict[str, str] | None = None
+
+
+class AssistSuggestion(Strict):
+    """A suggested reply: ``text`` in the agent's language (``lang``), ``customer_text`` in
+    the customer's. ``provider``/``customer_provider``: ``composed`` (written in that
+    language from the phrases and the articles), a translation model (``bergamot``,
+    ``llm``), or ``untranslated`` (then ``text`` is the customer's version as it is, or
+    ``customer_text`` is null)."""
+
+    id: str
+    intent: str
+    kind: str
+    text: str
+    lang: str
+    provider: str
+    customer_text: str | None
+    customer_lang: str
+    customer_provider: str
+    sources: list[AssistSource]
+
+
+class SentimentPoint(Strict):
+    """One customer message: its sentiment, and the voice's emotion where a call gave one."""
+
+    seq: int
+    at: float
+    sentiment: Literal["negative", "neutral", "positive"]
+    emotion: str | None = None
+
+
+class OrderItemOut(Strict):
+    sku: str
+    name: str
+    qty: int
+    unit_price: str
+
+
+class AssistOrder(Strict):
+    """The order being discussed, as the order connector reports it."""
+
+    id: str
+    status: str
+    status_text: str
+    items: list[OrderItemOut]
+    currency: str
+    total: str
+    tracking: str | None
+    placed_at: float
+    updated_at: float
+    delivered_at: float | None
+    delivered_on: str | None
+
+
+class AssistAnswer(Strict):
+    """``GET /api/v1/conversations/{id}/assist``: what the AI offers the person handling
+    the conversation. ``summary``: once handed over or closed, in the agent's language."""
+
+    conversation: str
+    lang: str
+    customer_lang: str
+    intent: str | None
+    suggestions: list[AssistSuggestion]
+    sentiment: list[SentimentPoint]
+    order: AssistOrder | None
+    summary: str | None
+
+
+class AssistFrame(Strict):
+    """To the assigned agent after each customer message while a person has the
+    conversation: fresh suggestions, sentiment and order (as ``AssistAnswer``)."""
+
+    type: Literal["assist"] = "assist"
+    conversation: str
+    lang: str
+    customer_lang: str
+    intent: str | None
+    suggestions: list[AssistSuggestion]
+    sentiment: list[SentimentPoint]
+    order: AssistOrder | None
+
+
 class ErrorFrame(Strict):
     type: Literal["error"] = "error"
     code: str
@@ -422,8 +563,58 @@ class ErrorFrame(Strict):
     ref: dict[str, Any] | None = None
 
 
+# --- agent analytics (GET /api/v1/stats/agents; cbcs.routing.agent_stats) --------------
+class StatTimes(Strict):
+    """Seconds: median, 90th percentile (nearest rank), how many."""
+
+    p50: float | None
+    p90: float | None
+    n: int
+
+
+class SentimentEnd(Strict):
+    """The customer's sentiment when closed (-1..1): mean, shares negative and positive."""
+
+    mean: float | None
+    negative: float | None
+    positive: float | None
+    n: int
+
+
+class AgentStatsRow(Strict):
+    """One agent, language or market (the key is ``agent``, ``language`` or ``market``)."""
+
+    agent: str | None = None
+    name: str | None = None
+    language: str | None = None
+    market: str | None = None
+    scope: str | None = None
+    conversations: int
+    closed: int
+    transferred: int
+    open: int
+    first_response_s: StatTimes
+    no_reply: int
+    handling_s: StatTimes
+    resolved: int
+    resolution_rate: float | None
+    transfer_rate: float | None
+    sentiment_end: SentimentEnd
+
+
+class AgentStatsAnswer(Strict):
+    since: float
+    now: float
+    agents: list[AgentStatsRow]
+    languages: list[AgentStatsRow]
+    markets: list[AgentStatsRow]
+    total: AgentStatsRow
+    definitions: dict[str, str]
+
+
 SERVER_FRAMES: tuple[type[Strict], ...] = (AckFrame, ServerMessageFrame, ReservationFrame,
                                            AssignedFrame, CallAnswerFrame, CallModeOut,
                                            CallQualityFrame, CallLeftFrame, CallEndedFrame,
                                            TypingOut, ReadOut, RoomCommentOut,
-                                           RoomSkippedFrame, ErrorFrame)
+                                           RoomSkippedFrame, ErrorFrame, AssistFrame,
+                                           CallSpeakOut, CaptionFrame)

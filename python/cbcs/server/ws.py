@@ -103,7 +103,7 @@ class Session:
             await self.node.fanout.follow(self.follower, conversation.id,
                                           conversation.last_seq)
         posted = await self.node.post_message(self.principal, conversation, frame.client_id,
-                                              frame.text)
+                                              frame.text, frame.suggestion)
         self.conn.send({"type": "ack", "client_id": frame.client_id,
                         "seq": posted.message.seq, "conversation": conversation.id})
 
@@ -145,6 +145,10 @@ class Session:
         except CallError as exc:
             raise FrameError(exc.code, str(exc)) from None
         self.conn.send({"type": "call.answer", "conversation": conversation.id, "sdp": sdp})
+        if not self.node.fanout.following(self.follower, conversation.id):
+            # on the call: its captions and notices come to this channel from now on
+            await self.node.fanout.follow(self.follower, conversation.id,
+                                          conversation.last_seq)
         if p.role.value == "customer":
             self.node.ai_answers_call(conversation)
 
@@ -159,6 +163,16 @@ class Session:
             raise FrameError(exc.code, str(exc)) from None
         self.conn.send({"type": "call.mode", "conversation": conversation.id,
                         "mode": frame.mode})
+
+    async def on_call_speak(self, frame: schemas.CallSpeakFrame) -> None:
+        """Spoken translation on or off for the sender's own leg (``call.speak`` back)."""
+        p = self.principal
+        try:
+            self.node.calls.set_spoken(frame.conversation, p.role.value, p.subject, frame.on)
+        except CallError as exc:
+            raise FrameError(exc.code, str(exc)) from None
+        self.conn.send({"type": "call.speak", "conversation": frame.conversation,
+                        "on": frame.on})
 
     async def on_call_hangup(self, frame: schemas.CallHangupFrame) -> None:
         """End the sender's own leg. One's own leg can always be hung up, even once the

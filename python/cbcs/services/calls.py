@@ -22,8 +22,15 @@ loss before and after recovery, jitter-buffer delay, estimated bandwidth towards
 RTT) and hands them to ``on_quality``; when a leg ends, its final figures go to
 ``on_leg_end`` (the node keeps them in the conversation's record).
 
-Audio only in this version: video in an offer is answered by the peer but not forwarded
-to the other legs.
+Captions: with ``captions`` set, each person who joins (not the AI, nor a supervisor who
+listens or whispers) gets a captioner on their leg (:mod:`cbcs.services.captions`); its
+captions go to ``on_caption`` in order, one call at a time. While an AI leg is on the call
+the customer is not captioned: the AI voice posts what it hears as the customer's messages.
+A party who turns spoken translation on (:meth:`CallCentre.set_spoken`) also hears the
+others' translated captions spoken (:meth:`CallCentre.speak_to`), over their voices ducked.
+
+The AI voice is one more leg (:meth:`CallCentre.add_voice`). Audio only in this version:
+video in an offer is answered by the peer but not forwarded to the other legs.
 """
 
 from __future__ import annotations
@@ -38,9 +45,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cbcs.ai.captions import Caption, Captioner
 from cbcs.rtc.bridge import AudioBridge, HeardBy
 from cbcs.rtc.clock import MediaClock
 from cbcs.rtc.media import PlayoutRecorder
+from cbcs.services.captions import LegCaptions
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +126,8 @@ class Leg:
     mode: str = "join"
     started: float = field(default_factory=time.monotonic)
     watcher: asyncio.Task[None] | None = None
+    captions: LegCaptions | None = None
+    spoken: bool = False      # hears the others' captions spoken in its own language
 
     @property
     def role(self) -> str:
@@ -131,12 +142,19 @@ class Call:
     clock: MediaClock = field(default_factory=MediaClock)
     legs: dict[str, Leg] = field(default_factory=dict)
     reporter: asyncio.Task[None] | None = None
+    #: (party, caption) in the order the legs' captioners gave them, for ``on_caption``
+    captions: asyncio.Queue[tuple[str, Caption]] = field(default_factory=asyncio.Queue)
+    captioning: asyncio.Task[None] | None = None
 
 
 #: on_quality(conversation, {party: {"mode", "seconds", figures...}})
 QualityHook = Callable[[str, dict[str, dict[str, Any]]], Awaitable[None]]
 #: on_leg_end(conversation, party, reason, {"mode", "seconds", figures...})
 LegEndHook = Callable[[str, str, str, dict[str, Any]], Awaitable[None]]
+#: captions(conversation, party) -> a captioner for the party's leg, or None: not captioned
+CaptionSource = Callable[[str, str], Awaitable[Captioner | None]]
+#: on_caption(conversation, party, caption)
+CaptionHook = Callable[[str, str, Caption], Awaitable[None]]
 
 
 class CallCentre:
@@ -145,14 +163,18 @@ class CallCentre:
     ``ice_addresses``: the host addresses the legs offer (None: every interface; tests and
     single-host set-ups pass ``["127.0.0.1"]``); ``max_legs`` per call; ``on_quality`` and
     ``on_leg_end`` receive the legs' figures (module docstring); a leg whose party has
-    sent no audio for ``media_timeout_s`` ends (``no media``)."""
+    sent no audio for ``media_timeout_s`` ends (``no media``); ``captions`` and
+    ``on_caption``: the legs' captions (module docstring)."""
 
     def __init__(self, *, ice_addresses: Sequence[str] | None = None, max_legs: int = 4,
                  on_quality: QualityHook | None = None, on_leg_end: LegEndHook | None = None,
-                 quality_every_s: float = 5.0, media_timeout_s: float = 15.0) -> None:
+                 quality_every_s: float = 5.0, media_timeout_s: float = 15.0,
+                 captions: CaptionSource | None = None,
+                 on_caption: CaptionHook | None = None) -> None:
         self.ice_addresses = list(ice_addresses) if ice_addresses is not None else None
         self.max_legs = max_legs
         self.on_quality, self.on_leg_end = on_quality, on_leg_end
+        self.captions, self.on_caption = captions, on_caption
         self.quality_every_s = quality_every_s
         self.media_timeout_s = media_timeout_s
         self.calls: dict[str, Call] = {}
@@ -219,8 +241,43 @@ class CallCentre:
         call.legs[party] = leg
         if call.reporter is None and self.on_quality is not None:
             call.reporter = loop.create_task(self._report(call))
+        if mode == "join" and self.captions is not None and self.on_caption is not None:
+            loop.create_task(self._start_captions(call, leg))
         log.info("call %s: %s joined (%s, %d legs)", conversation, role, mode, len(call.legs))
         return answer
+
+    async def _start_captions(self, call: Call, leg: Leg) -> None:
+        """Caption ``leg`` once its captioner is ready (the first call loads the model)."""
+        assert self.captions is not None
+        try:
+            captioner = await self.captions(call.conversation, leg.party)
+        except Exception as exc:   # no models here: calls go on without captions
+            log.warning("call %s: no captions (%s)", call.conversation, exc)
+            return
+        if captioner is None:
+            return
+        if call.legs.get(leg.party) is not leg:   # gone while the model loaded
+            captioner.close()
+            return
+
+        def emit(caption: Caption) -> None:
+            call.captions.put_nowait((leg.party, caption))
+
+        leg.captions = LegCaptions(captioner, emit, paused=lambda: any(
+            p.startswith("ai:") for p in call.legs))
+        call.bridge.tap(leg.party, leg.captions)
+        if call.captioning is None:
+            call.captioning = asyncio.get_running_loop().create_task(self._send_captions(call))
+
+    async def _send_captions(self, call: Call) -> None:
+        while True:
+            party, caption = await call.captions.get()
+            if self.on_caption is None:
+                continue
+            try:
+                await self.on_caption(call.conversation, party, caption)
+            except Exception:  # one lost caption must not stop the others
+                log.exception("call %s: a caption was not delivered", call.conversation)
 
     def add_voice(self, conversation: str, voice: Any, party: str = "ai:first-tier") -> None:
         """The AI joins the conversation's call as one more leg (a
@@ -248,6 +305,29 @@ class CallCentre:
         leg.mode = mode
         call.bridge.set_heard_by(leg.party, heard_by(mode))
         log.info("call %s: %s now %s", conversation, role, mode)
+
+    def set_spoken(self, conversation: str, role: str, subject: str, on: bool) -> None:
+        """Turn spoken translation on or off for the party's own leg."""
+        call = self.calls.get(conversation)
+        leg = call.legs.get(f"{role}:{subject}") if call else None
+        if leg is None:
+            raise CallError("not_found", f"no call of yours in {conversation}")
+        leg.spoken = on
+        log.info("call %s: spoken translation %s for %s", conversation,
+                 "on" if on else "off", role)
+
+    def spoken_to(self, conversation: str) -> list[str]:
+        """The parties who hear translations spoken."""
+        call = self.calls.get(conversation)
+        return [p for p, leg in call.legs.items() if leg.spoken] if call else []
+
+    def speak_to(self, conversation: str, party: str, pcm: npt.NDArray[np.int16]) -> bool:
+        """Play speech (int16 at 48 kHz) to ``party`` alone; False when it left."""
+        call = self.calls.get(conversation)
+        if call is None or party not in call.legs:
+            return False
+        call.bridge.overlay(party, pcm)
+        return True
 
     async def figures(self, conversation: str) -> dict[str, dict[str, Any]]:
         """Each leg's mode, seconds on the call and quality figures, by party."""
@@ -323,6 +403,8 @@ class CallCentre:
         if leg is None:
             return
         call.bridge.remove(party)
+        if leg.captions is not None:
+            leg.captions.close()
         if leg.watcher is not None and leg.watcher is not asyncio.current_task():
             leg.watcher.cancel()
         log.info("call %s: %s left (%s)", call.conversation, leg.role, reason)
@@ -342,5 +424,6 @@ class CallCentre:
     def _forget_if_empty(self, call: Call) -> None:
         if not call.legs and self.calls.get(call.conversation) is call:
             del self.calls[call.conversation]
-            if call.reporter is not None and call.reporter is not asyncio.current_task():
-                call.reporter.cancel()
+            for task in (call.reporter, call.captioning):
+                if task is not None and task is not asyncio.current_task():
+                    task.cancel()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from cbcs.contact.task import ReservationStatus
 from cbcs.privacy import redact
 from cbcs.services.dispatch import Dispatcher
 from cbcs.store.errors import Conflict, NotFound
+from cbcs.translation.messages import ChatTranslator, MessageTranslations, needed_languages
 
 if TYPE_CHECKING:
     from cbcs.store.sql import SqlStore
@@ -46,11 +47,17 @@ class Posted:
 
 
 class ContactCentre:
-    """The use cases of the service, over the store, the bus and the dispatcher."""
+    """The use cases of the service, over the store, the bus and the dispatcher.
+
+    With a ``translator``, messages between a customer and the human who has their
+    conversation are stored as written with translations into the other party's language
+    (:meth:`post`)."""
 
     def __init__(self, store: SqlStore, bus: Bus, dispatch: Dispatcher,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 translator: ChatTranslator | None = None) -> None:
         self.store, self.bus, self.dispatch, self.clock = store, bus, dispatch, clock
+        self.translator = translator
 
     # --- who may see what (the one place this is decided) ------------------------------
     async def may_see(self, role: str, subject: str, conversation: Conversation) -> bool:
@@ -100,9 +107,11 @@ class ContactCentre:
         return conversation
 
     async def post_as(self, role: str, subject: str, conversation: Conversation,
-                      client_id: str | None, text: str) -> Posted:
+                      client_id: str | None, text: str,
+                      translations: Mapping[str, str] | None = None,
+                      translated_by: Mapping[str, str] | None = None) -> Posted:
         """A customer posts into their own conversation (writing again reopens a closed
-        one); an agent into one assigned to them."""
+        one); an agent into one assigned to them. ``translations``: see :meth:`post`."""
         if role == "customer":
             if conversation.customer_id != subject:
                 raise NotFound(f"no conversation {conversation.id!r}")
@@ -119,24 +128,57 @@ class ContactCentre:
                 raise Forbidden("only the agent this conversation is assigned to may post")
         else:
             raise Forbidden(f"a {role} does not post into conversations")
-        return await self.post(conversation, role, subject, client_id, text)
+        return await self.post(conversation, role, subject, client_id, text,
+                               translations=translations, translated_by=translated_by)
 
     async def post(self, conversation: Conversation, role: str, author_id: str,
-                   client_id: str | None, text: str, lang: str | None = None) -> Posted:
+                   client_id: str | None, text: str, lang: str | None = None, *,
+                   translations: Mapping[str, str] | None = None,
+                   translated_by: Mapping[str, str] | None = None) -> Posted:
         """Store a message (card, phone and e-mail numbers redacted) with the next sequence
-        number, then publish it; the caller acknowledges only after this returns."""
-        author = {"customer": AuthorRole.CUSTOMER, "agent": AuthorRole.AGENT,
-                  "ai": AuthorRole.AI}.get(role, AuthorRole.SYSTEM)
+        number, then publish it; the caller acknowledges only after this returns.
+
+        ``translations`` the caller made already (an assist suggestion's version in the
+        customer's language) are kept, redacted, with their ``translated_by`` (default
+        ``supplied``); the translator makes only the languages still missing."""
+        author = _author(role)
         clean = redact(text).text
         if lang is None and author is AuthorRole.CUSTOMER:
             lang = conversation.language
+        given = {k: redact(v).text for k, v in (translations or {}).items()}
+        done = MessageTranslations(dict(given), {k: (translated_by or {}).get(k, "supplied")
+                                                 for k in given})
+        if self.translator is not None and conversation.agent_id is not None:
+            lang, made = await self._translate(conversation, author.value, clean, lang,
+                                               skip=given)
+            done.translations.update(made.translations)
+            done.translated_by.update(made.translated_by)
         message, created = await self.store.append_message(Message(
             conversation_id=conversation.id, author_role=author, author_id=author_id,
-            text=clean, lang=lang,
-            client_id=client_id, created_at=self.clock()))
+            text=clean, lang=lang, translations=done.translations,
+            translated_by=done.translated_by, client_id=client_id, created_at=self.clock()))
         if created:
             await self.publish(conversation.id, message_event(message))
         return Posted(message, created)
+
+    async def _translate(self, conversation: Conversation, role: str, text: str,
+                         lang: str | None, skip: Mapping[str, str] = {},
+                         ) -> tuple[str | None, MessageTranslations]:
+        """The message's language and its translations for the other party (the customer
+        and the agent who has the conversation). The models run in worker threads; a
+        model that fails leaves the message untranslated (``failed``), never unstored."""
+        assert self.translator is not None and conversation.agent_id is not None
+        try:
+            agent, _ = await self.store.get_agent(conversation.agent_id)
+            languages: dict[str, int] | None = dict(agent.languages)
+        except NotFound:
+            languages = None
+        if lang is None:
+            lang = self.translator.language_of(text, role, conversation.language, languages)
+        targets = [t for t in needed_languages(role, lang, conversation.language, languages,
+                                               self.translator.staff_language)
+                   if t not in skip]
+        return lang, await self.translator.translate(text, lang, targets)
 
     async def note(self, conversation_id: str, by: str, text: str) -> Message:
         """Keep an event in the conversation's record (a call's end, with its figures) and
@@ -144,6 +186,19 @@ class ContactCentre:
         message, _ = await self.store.append_message(Message(
             conversation_id, AuthorRole.SYSTEM, by, redact(text).text, kind=MessageKind.EVENT,
             created_at=self.clock()))
+        await self.publish(conversation_id, message_event(message))
+        return message
+
+    async def caption(self, conversation_id: str, role: str, subject: str, text: str,
+                      lang: str | None, translations: Mapping[str, str],
+                      translated_by: Mapping[str, str]) -> Message:
+        """Keep a call's final caption in the conversation's record (redacted, with its
+        translations) and send it to those following the conversation."""
+        message, _ = await self.store.append_message(Message(
+            conversation_id, _author(role), subject, redact(text).text,
+            kind=MessageKind.CAPTION, lang=lang or None,
+            translations={k: redact(v).text for k, v in translations.items()},
+            translated_by=dict(translated_by), created_at=self.clock()))
         await self.publish(conversation_id, message_event(message))
         return message
 
@@ -269,10 +324,17 @@ class ContactCentre:
         return example
 
 
+def _author(role: str) -> AuthorRole:
+    return {"customer": AuthorRole.CUSTOMER, "agent": AuthorRole.AGENT,
+            "ai": AuthorRole.AI}.get(role, AuthorRole.SYSTEM)
+
+
 def message_event(message: Message) -> dict[str, Any]:
-    """The ``message`` frame of the contract."""
+    """The ``message`` frame of the contract; ``translated_by`` (added) names the model
+    of each translation, or ``untranslated`` / ``failed`` for a language without one."""
     return {"type": "message", "conversation": message.conversation_id, "seq": message.seq,
             "author": {"role": message.author_role.value, "id": message.author_id},
             "text": message.text, "lang": message.lang,
-            "translations": dict(message.translations), "kind": message.kind.value,
+            "translations": dict(message.translations),
+            "translated_by": dict(message.translated_by), "kind": message.kind.value,
             "created_at": message.created_at}

@@ -26,7 +26,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cbcs.contact import AuthorRole, Conversation, ConversationState, Message, Ticket
 from cbcs.contact.example import LabelledExample
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 VoiceModels = Callable[[], tuple[Any, Any]]
 
 log = logging.getLogger("cbcs.ai")
+_T = TypeVar("_T")
 
 SENTIMENT_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
 AI_ID = "ai"
@@ -86,6 +87,12 @@ class FirstTier:
             await self.start()
         assert self._agent is not None
         return await self._agent
+
+    async def run(self, fn: Callable[..., _T], /, *args: Any) -> _T:
+        """``fn(*args)`` on the models' thread (the agent's models are not shared between
+        threads, and the event loop never waits on them): for agent assist."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, fn, *args)
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -184,16 +191,29 @@ class FirstTier:
                                             conversation.channel)
 
     # --- calls --------------------------------------------------------------------------
+    async def _speech_models(self) -> tuple[Any, Any]:
+        # not on the turns' worker: a call's models need not wait for the agent's to load
+        if self._voices is None:
+            self._voices = asyncio.ensure_future(asyncio.to_thread(self._voice_models))
+        return await self._voices
+
+    async def transcriber(self) -> Any:
+        """The calls' speech recognizer (the voice's, loaded on first use), for captions."""
+        transcriber, _ = await self._speech_models()
+        return transcriber
+
+    async def synthesizer(self) -> Any:
+        """The calls' voices (loaded on first use), for spoken translations."""
+        _, synthesizer = await self._speech_models()
+        return synthesizer
+
     async def voice(self, conversation: Conversation) -> VoiceLoop:
         """The AI voice for a call in ``conversation`` (models loaded on first use; raises
         :class:`cbcs.ai.models.ModelError` when they are not installed)."""
         from cbcs.ai.voice import CoreVad, ThreadLane, VoiceLoop
 
         loop = asyncio.get_running_loop()
-        if self._voices is None:
-            self._voices = asyncio.ensure_future(
-                loop.run_in_executor(self._pool, self._voice_models))
-        transcriber, synthesizer = await self._voices
+        transcriber, synthesizer = await self._speech_models()
 
         def reply(text: str, language: str) -> str:
             # on the voice's lane: the turn runs on the event loop like a chat message's

@@ -32,12 +32,13 @@ from cbcs.contact.conversation import Conversation, ConversationState
 from cbcs.contact.customer import Customer
 from cbcs.contact.example import LabelledExample
 from cbcs.contact.knowledge import Article
-from cbcs.contact.message import Message
+from cbcs.contact.message import AuthorRole, Message, MessageKind
 from cbcs.contact.order import Order, OrderItem, OrderStatus
 from cbcs.contact.queue import Queue, Step
 from cbcs.contact.shift import WeeklyShift
 from cbcs.contact.task import Reservation, ReservationStatus, Task, TaskStatus
 from cbcs.contact.ticket import Ticket
+from cbcs.routing.agent_stats import CLOSED_PREFIX, AgentActivity, Close, Reply
 from cbcs.store import schema as s
 from cbcs.store.errors import Conflict, NotFound, StoreError
 
@@ -168,11 +169,26 @@ def _conversation(row: Any) -> Conversation:
         state=ConversationState(row.state))
 
 
+#: where a message's ``translated_by`` is kept inside its ``translations`` JSON column
+_TRANSLATED_BY = "@by"
+
+
 def _message(row: Any) -> Message:
+    translations = dict(row.translations or {})
+    by = translations.pop(_TRANSLATED_BY, None)
     return Message(conversation_id=row.conversation_id, seq=row.seq, author_role=row.author_role,
                    author_id=row.author_id, client_id=row.client_id, kind=row.kind,
-                   text=row.text, lang=row.lang, translations=row.translations,
+                   text=row.text, lang=row.lang, translations=translations,
+                   translated_by=by if isinstance(by, dict) else {},
                    created_at=row.created_at)
+
+
+def _translations_column(message: Message) -> dict[str, Any]:
+    """``translations`` with ``translated_by`` beside it (one JSON column, no migration)."""
+    column: dict[str, Any] = dict(message.translations)
+    if message.translated_by:
+        column[_TRANSLATED_BY] = dict(message.translated_by)
+    return column
 
 
 def _ticket(row: Any) -> Ticket:
@@ -625,7 +641,7 @@ class SqlStore:
             conversation_id=message.conversation_id, seq=seq,
             author_role=message.author_role.value, author_id=message.author_id,
             client_id=message.client_id, kind=message.kind.value, text=message.text,
-            lang=message.lang, translations=dict(message.translations),
+            lang=message.lang, translations=_translations_column(message),
             created_at=message.created_at))
         return replace(message, seq=seq), True
 
@@ -636,6 +652,36 @@ class SqlStore:
         return [_message(r) for r in _all(conn, 
             sa.select(s.messages).where(m.conversation_id == conversation_id, m.seq > after_seq)
             .order_by(m.seq).limit(limit))]
+
+    @_read
+    def agent_activity(self, conn: sa.Connection, since: float) -> AgentActivity:
+        """What agent analytics needs (:mod:`cbcs.routing.agent_stats`): the tasks created
+        or accepted since ``since``, their conversations, the agents' replies (no text) and
+        the close events in them from then on."""
+        t, m = s.tasks.c, s.messages.c
+        tasks = [_task(r) for r in _all(conn, sa.select(s.tasks).where(
+            sa.or_(t.created_at >= since, t.answered_at >= since))
+            .order_by(t.created_at, t.id))]
+        ids = sorted({task.conversation_id for task in tasks if task.conversation_id})
+        conversations: dict[str, Conversation] = {}
+        replies: list[Reply] = []
+        closes: list[Close] = []
+        for at in range(0, len(ids), 500):   # bounded IN lists: SQLite limits parameters
+            chunk = ids[at:at + 500]
+            for row in _all(conn, sa.select(s.conversations)
+                            .where(s.conversations.c.id.in_(chunk))):
+                conversations[row.id] = _conversation(row)
+            recent = (m.conversation_id.in_(chunk), m.created_at >= since)
+            replies += [Reply(r.conversation_id, r.author_id, r.created_at) for r in _all(
+                conn, sa.select(m.conversation_id, m.author_id, m.created_at).where(
+                    *recent, m.author_role == AuthorRole.AGENT.value,
+                    m.kind == MessageKind.TEXT.value))]
+            closes += [Close(r.conversation_id, r.created_at,
+                             r.text[len(CLOSED_PREFIX):].strip(), r.author_id) for r in _all(
+                conn, sa.select(m.conversation_id, m.author_id, m.created_at, m.text).where(
+                    *recent, m.kind == MessageKind.EVENT.value,
+                    m.text.startswith(CLOSED_PREFIX, autoescape=True)))]
+        return AgentActivity(since, tasks, conversations, replies, closes)
 
     # --- tickets and articles -----------------------------------------------------------
     @_write

@@ -4,13 +4,15 @@
 jitter buffer), given only what it needs to connect on loopback and the same impairment:
 the peer ``cbcs bench e2e`` compares the cbcs peer against. :class:`StockClient` offers
 (or answers), sends marker tones (:mod:`cbcs.bench.harness.markers`) and records what it
-plays: a customer's or an agent's WebRTC client."""
+plays: a customer's or an agent's WebRTC client; :class:`SaidOnce` has it say a recording."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
@@ -105,3 +107,33 @@ class StockClient:
         for t in self._tasks:
             t.cancel()
         await self.pc.close()
+
+
+class SaidOnce:
+    """A :class:`StockClient` source that says a recording once: silence, then ``speech``
+    (int16 at 48 kHz) from the first block after :meth:`say`. ``said_until_ms``: the wall
+    time its last sample went out."""
+
+    def __init__(self, speech: npt.NDArray[np.int16]) -> None:
+        self.speech, self.start = speech, 1 << 62
+        self.markers: list[Any] = []
+        self.said_until_ms: float | None = None
+        self._say = False
+
+    def say(self, speech: npt.NDArray[np.int16] | None = None) -> None:
+        """Say ``speech`` (or the recording given at first) from the next block on."""
+        if speech is not None:
+            self.speech = speech
+        self.said_until_ms = None
+        self._say = True
+
+    def block(self, start: int, n: int, wall_ms: float) -> npt.NDArray[np.int16]:
+        if self._say:
+            self.start, self._say = start, False
+        out = np.zeros(n, np.int16)
+        lo, hi = max(start, self.start), min(start + n, self.start + self.speech.size)
+        if lo < hi:
+            out[lo - start:hi - start] = self.speech[lo - self.start:hi - self.start]
+            if hi == self.start + self.speech.size:
+                self.said_until_ms = wall_ms + (hi - start) / 48.0
+        return out
