@@ -6,9 +6,9 @@ reference translations in ``data/translate_phrases.jsonl`` (customer-service phr
 project wrote in all eight languages; a yardstick only, never used to tune or at run
 time), and latency per sentence (p50, p95; the first call of a pair, which loads the
 model, is timed apart as ``first_ms``). ``--short``: the pairs with English and the first
-8 phrases. Caption latency in calls (end of a spoken phrase to its caption, and to its
-translation, at the other side) has its slot in the JSON (``captions``), filled by the
-calls' caption benchmark where it runs.
+8 phrases. Then caption latency in a call (end of a spoken phrase to its caption with
+its translation, at the other side; :mod:`cbcs.bench.captions`, also ``cbcs bench
+captions``) under ``captions`` in the JSON; ``--no-calls`` leaves it out.
 """
 
 from __future__ import annotations
@@ -119,6 +119,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="leave the offline LLM out (only Bergamot's pairs)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads of the offline LLM (default 1: shared cores)")
+    parser.add_argument("--no-calls", action="store_true",
+                        help="leave out caption latency in a call (loads Whisper)")
 
 
 def run(args: argparse.Namespace, report: Report) -> None:
@@ -134,7 +136,6 @@ def run(args: argparse.Namespace, report: Report) -> None:
         results.append(measure_pair(service, phrases, source, target))
     report.figures["pairs"] = {f"{r.source}->{r.target}": r.figures() for r in results}
     report.figures["phrases"] = len(phrases)
-    # filled by the calls' caption benchmark: phrase end -> caption, -> its translation
     report.figures["captions"] = None
 
     def cell(value: float | None) -> str:
@@ -159,3 +160,10 @@ def run(args: argparse.Namespace, report: Report) -> None:
                      figures["p95_ms"] <= CAPTION_BUDGET_MS,
                      f"p95 {figures['p95_ms']:.0f} ms <= {CAPTION_BUDGET_MS:.0f} ms "
                      f"(chrF {figures['chrf']:.1f})")
+    if not args.no_calls:
+        from cbcs.bench import captions
+
+        calls = Report("captions")
+        captions.run(argparse.Namespace(short=args.short, phrases=None), calls)
+        report.figures["captions"] = calls.figures
+        report.gates.extend(calls.gates)
