@@ -91,3 +91,64 @@ def test_every_internal_cbcs_uses_is_there_on_a_live_call() -> None:
             await answerer.close()
 
     asyncio.run(run())
+
+
+def test_video_forwarding_internals_on_a_live_video_call() -> None:
+    """The node's video receive side: every decrypted RTP packet is shown to the forwarder
+    before aiortc parses it, the receiver (still sending its feedback) assembles and
+    decodes no frames, and the REMB it sends passes through the cap."""
+    from aiortc.jitterbuffer import JitterBuffer
+
+    from cbcs.rtc.media import PatternVideoTrack
+    from cbcs.rtc.video import SilentVideoTrack
+
+    from cbcs.rtc.video import parse_feedback
+
+    async def run() -> tuple[list[int], int, bool, list[int]]:
+        offerer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        answerer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        seen: list[int] = []
+        rembs: list[int] = []
+        try:
+            sender = offerer.addTrack(PatternVideoTrack(fps=30))
+            configure_ice(offerer, ["127.0.0.1"])
+            await offerer.setLocalDescription(await offerer.createOffer())
+            await answerer.setRemoteDescription(offerer.localDescription)
+            answerer.addTrack(SilentVideoTrack())
+            configure_ice(answerer, ["127.0.0.1"])
+            [transceiver] = answerer.getTransceivers()
+            receiver = transceiver.receiver
+            was_buffer = isinstance(internals.receiver_jitter_buffer(receiver), JitterBuffer)
+            internals.stop_frame_assembly(receiver)
+            internals.wrap_rtp_data(receiver.transport,
+                                    lambda data, arrival: seen.append(data[1] & 0x7F))
+            internals.cap_remb(receiver, lambda bps: 54321)
+            await answerer.setLocalDescription(await answerer.createAnswer())
+            await offerer.setRemoteDescription(RTCSessionDescription(
+                answerer.localDescription.sdp, "answer"))
+
+            def remb(data: bytes) -> None:
+                got = parse_feedback(data, internals.sender_ssrc(sender)).remb_bps
+                if got is not None:
+                    rembs.append(got)
+
+            internals.wrap_rtcp_data(sender.transport, remb)
+            for _ in range(60):
+                if len(seen) > 20 and rembs:
+                    break
+                await asyncio.sleep(0.1)
+            try:
+                await asyncio.wait_for(receiver.track.recv(), 1.0)
+                decoded = 1
+            except asyncio.TimeoutError:
+                decoded = 0
+            return seen, decoded, was_buffer, rembs
+        finally:
+            await offerer.close()
+            await answerer.close()
+
+    seen, decoded, was_buffer, rembs = asyncio.run(run())
+    assert was_buffer
+    assert rembs and set(rembs) == {54321}   # the receiver's REMB, through the cap
+    assert len(seen) > 20 and all(96 <= pt < 128 for pt in seen), seen[:5]
+    assert decoded == 0

@@ -175,3 +175,59 @@ def record_sent(sender: Any, ntp_timestamp: int, rtp_timestamp: int, payload_siz
     sender._RTCRtpSender__rtp_timestamp = rtp_timestamp
     sender._RTCRtpSender__octet_count += payload_size
     sender._RTCRtpSender__packet_count += 1
+
+
+# -- video forwarding ----------------------------------------------------------------------
+
+def wrap_rtp_data(dtls: Any, handler: Callable[[bytes, int], None]) -> None:
+    """Call ``handler(data, arrival_time_ms)`` with each decrypted RTP packet the transport
+    receives (aiortc's own path: what the cbcs audio path does not take), before aiortc
+    parses and routes it."""
+    original = dtls._handle_rtp_data
+
+    async def handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
+        handler(data, arrival_time_ms)
+        await original(data, arrival_time_ms=arrival_time_ms)
+
+    dtls._handle_rtp_data = handle_rtp_data
+
+
+class _NoFrames:
+    """Stands for a receiver's jitter buffer: it takes packets and completes no frame."""
+
+    capacity = 512
+
+    def add(self, packet: Any) -> tuple[bool, None]:
+        return False, None
+
+
+def stop_frame_assembly(receiver: Any) -> None:
+    """Make a video receiver assemble (and so decode) no frames, while it keeps its
+    bandwidth estimate (REMB), NACKs, RTX unwrapping and receiver reports: the node
+    forwards the video it receives instead of decoding it."""
+    receiver._RTCRtpReceiver__jitter_buffer = _NoFrames()
+
+
+def receiver_jitter_buffer(receiver: Any) -> Any:
+    """The receiver's frame-assembling jitter buffer (for the contract test)."""
+    return receiver._RTCRtpReceiver__jitter_buffer
+
+
+def cap_remb(receiver: Any, cap: Callable[[int], int]) -> None:
+    """Pass the bitrate of each REMB the receiver sends its remote through ``cap`` (the
+    node lowers it to what the legs watching that video can take)."""
+    from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, pack_remb_fci, unpack_remb_fci
+
+    original = receiver._send_rtcp
+
+    async def send_rtcp(packet: Any) -> None:
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            try:
+                bitrate, ssrcs = unpack_remb_fci(packet.fci)
+            except ValueError:
+                pass
+            else:
+                packet.fci = pack_remb_fci(int(cap(bitrate)), ssrcs)
+        await original(packet)
+
+    receiver._send_rtcp = send_rtcp

@@ -39,6 +39,7 @@ from cbcs.rtc.receive import JitterBufferReceiver
 from cbcs.rtc.send import AudioSender, IdleAudioTrack
 from cbcs.rtc.stats import CallStats
 from cbcs.rtc.tickread import TickReader
+from cbcs.rtc.video import SilentVideoTrack, VideoPort, header_extension
 
 log = logging.getLogger("cbcs.rtc")
 internals.check_versions()
@@ -54,8 +55,11 @@ class BasePeer:
 
     def __init__(self, *, impair: str | netsim.LinkParams | None = None, seed: int = 0,
                  ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
-                 loopback_only_remote: bool = False, video: bool = False) -> None:
+                 loopback_only_remote: bool = False, video: bool = False,
+                 forward_video: bool = False) -> None:
         self.video = video
+        self.forward_video = forward_video
+        self._video_transceiver: Any = None
         self.video_frames_received = 0
         self.impairment = Impairment(impair, seed) if impair is not None else None
         self.ice_addresses = ice_addresses
@@ -98,6 +102,13 @@ class BasePeer:
                     # one-to-one video stays on aiortc's VP8 path (NACK, PLI, REMB)
                     self.pc.addTrack(PatternVideoTrack())
                     self._tasks.append(asyncio.ensure_future(self._count_video(t)))
+                elif t.kind == "video" and self.forward_video and self._video_transceiver is None:
+                    # forwarded video (cbcs.rtc.video): a sending SSRC, nothing encoded
+                    codecs = video_codec_preferences(offer_sdp)
+                    if codecs:
+                        t.setCodecPreferences(codecs)
+                        self.pc.addTrack(SilentVideoTrack())
+                        self._video_transceiver = t
             configure_ice(self.pc, self.ice_addresses,
                           self.impairment.wrap if self.impairment else None)
             await self.pc.setLocalDescription(await self.pc.createAnswer())
@@ -200,9 +211,13 @@ class Peer(BasePeer):
                  ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
                  loopback_only_remote: bool = False, start_bitrate_bps: int = 32000,
                  denoise: bool = False, red_depth: int | None = None, video: bool = False,
-                 clock: MediaClock | None = None) -> None:
+                 clock: MediaClock | None = None, forward_video: bool = False) -> None:
         super().__init__(impair=impair, seed=seed, ice_addresses=ice_addresses, fill=fill,
-                         loopback_only_remote=loopback_only_remote, video=video)
+                         loopback_only_remote=loopback_only_remote, video=video,
+                         forward_video=forward_video)
+        #: the leg's video for a :class:`cbcs.rtc.video.VideoForwarder` (``forward_video``
+        #: and an offer with VP8 or H.264 video), else None
+        self.video_port: VideoPort | None = None
         self.opus = OpusEncoder(start_bitrate_bps)
         self.track = IdleAudioTrack()  # parks aiortc's send loop: AudioSender sends
         self.audio_sender: AudioSender | None = None
@@ -333,8 +348,84 @@ class Peer(BasePeer):
         self.clock.add(self)
         self._clocked = True
         self._tasks.append(asyncio.ensure_future(self._rtcp_reports(transceiver)))
-        return sdpmod.munge_answer(answer, self.offer, inband_fec=True, red=red,
-                                   transport_cc=tcc)
+        answer = sdpmod.munge_answer(answer, self.offer, inband_fec=True, red=red,
+                                     transport_cc=tcc)
+        if self._video_transceiver is not None:
+            answer = self._open_video_port(answer, offer, dtls)
+        return answer
+
+    def _open_video_port(self, answer: str, offer: str, dtls: Any) -> str:
+        """Expose the leg's video (what the answer agreed) as :attr:`video_port`: its
+        received RTP and RTCP go to the port's hooks, aiortc's receiver keeps its feedback
+        (REMB, within the port's cap; NACK; reports) but decodes nothing, and the port
+        sends on the leg. When the call has transport-wide feedback, the answer accepts it
+        for video too and the party's video packets are reported in it (with the kernel's
+        arrival times, as audio's). Returns the answer."""
+        from aiortc.clock import current_ntp_time
+
+        section = sdpmod.parse_video_section(answer)
+        t = self._video_transceiver
+        if section is None or not section.ssrc or t.receiver.transport is not dtls:
+            log.info("video: not forwarded (%s)", "no video agreed" if section is None
+                     else "no sending SSRC" if not section.ssrc else "not bundled")
+            return answer
+        tcc_id = sdpmod.offered_video_extension(offer, sdpmod.TRANSPORT_CC_URI)
+        if tcc_id is not None and self.feedback is not None and self.fastpath is not None:
+            answer = sdpmod.add_video_transport_cc(answer, tcc_id)
+            section.extensions[tcc_id] = sdpmod.TRANSPORT_CC_URI
+            self._report_video_arrivals(self.fastpath, self.feedback, tcc_id,
+                                        {section.payload_type, section.rtx_payload_type})
+            self.core.append("video:transport-cc")
+        internals.stop_frame_assembly(t.receiver)
+        sender = t.sender
+
+        def sent(rtp_timestamp: int, payload_size: int) -> None:
+            internals.record_sent(sender, current_ntp_time(), rtp_timestamp, payload_size)
+
+        port = VideoPort(section, send=self._send, sent=sent)
+        types = {section.payload_type, section.rtx_payload_type}
+
+        def on_rtp(data: bytes, arrival_ms: int) -> None:
+            if len(data) >= 12 and data[1] & 0x7F in types and port.on_rtp is not None:
+                port.on_rtp(data, float(arrival_ms))
+
+        def on_rtcp(data: bytes) -> None:
+            if port.on_rtcp is not None:
+                port.on_rtcp(data)
+
+        internals.wrap_rtp_data(dtls, on_rtp)
+        internals.wrap_rtcp_data(dtls, on_rtcp)
+        internals.cap_remb(t.receiver, port.capped)
+        self.video_port = port
+        self.core.append(f"video:forward({section.codec})")
+        return answer
+
+    @staticmethod
+    def _report_video_arrivals(fastpath: AudioFastPath, feedback: FeedbackGenerator,
+                               tcc_id: int, payload_types: set[int | None]) -> None:
+        """Count each video datagram the fast path leaves to aiortc into the transport-wide
+        feedback as it is read (before the tick's feedback is due: once aiortc's task
+        had decrypted it, the feedback would already have called it lost). The sequence
+        number is read from the SRTP header, which is not encrypted; datagrams reach this
+        only from an address ICE validated."""
+        for protocol in fastpath.protocols():
+            inner = getattr(protocol, "cbcs_media", None)
+            if inner is None:
+                continue
+
+            def media(data: bytes, _inner: Any = inner) -> bool:
+                if _inner(data):
+                    return True
+                if len(data) >= 12 and 127 < data[0] < 192 and data[1] & 0x7F in payload_types \
+                        and not 192 <= data[1] <= 223:
+                    value = header_extension(data, tcc_id)
+                    if value is not None and len(value) >= 2:
+                        arrival = fastpath.arrival_ms
+                        feedback.on_packet(int.from_bytes(value[:2], "big"),
+                                           arrival if arrival is not None else mono_ms())
+                return False
+
+            protocol.cbcs_media = media
 
     def read(self) -> None:
         """The media clock's first call each tick: read the sockets when the peer reads
@@ -511,6 +602,17 @@ class Peer(BasePeer):
             self.clock.remove(self)
             self._clocked = False
         await super().close(reason)
+
+
+def video_codec_preferences(offer: str) -> list[Any]:
+    """aiortc's codec capabilities to answer an offer's video with for forwarding: VP8 (and
+    RTX) when offered, else H.264 (and RTX), else none."""
+    offered = offer.lower()
+    caps = RTCRtpSender.getCapabilities("video").codecs
+    for name in ("video/vp8", "video/h264"):
+        if f" {name.split('/')[1]}/90000" in offered:
+            return [c for c in caps if c.mimeType.lower() in (name, "video/rtx")]
+    return []
 
 
 def _rtcp_packets(data: bytes) -> list[bytes]:

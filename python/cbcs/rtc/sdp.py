@@ -133,3 +133,97 @@ def munge_answer(answer: str, offer: AudioOffer, *, inband_fec: bool = True,
         sec[last_attr + 1:last_attr + 1] = extra
         break
     return "\r\n".join(ln for sec in sections for ln in sec) + "\r\n"
+
+
+ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+
+
+@dataclass
+class VideoSection:
+    """What one side of a negotiated video section says about its stream (read from the
+    answer the node sends, which holds both sides' agreement): the codec and its payload
+    type, the retransmission (RTX) payload type, the header extensions by id, the mid, and
+    the SSRCs the answerer sends with (``ssrc``, ``rtx_ssrc``; 0 when it announces none)."""
+
+    mid: str = ""
+    codec: str = ""
+    payload_type: int = -1
+    rtx_payload_type: int | None = None
+    extensions: dict[int, str] = field(default_factory=dict)
+    ssrc: int = 0
+    rtx_ssrc: int | None = None
+    fmtp: str = ""
+
+
+def parse_video_section(sdp: str) -> VideoSection | None:
+    """The first video section of ``sdp`` that is not rejected (port 0) and has a codec;
+    its first codec is the one used. None when there is none."""
+    for sec in _sections(sdp)[1:]:
+        mline = sec[0].split()
+        if not sec[0].startswith("m=video") or len(mline) < 4 or mline[1] == "0":
+            continue
+        video = VideoSection()
+        rtpmap: dict[int, str] = {}
+        apt: dict[int, int] = {}
+        fmtp: dict[int, str] = {}
+        for ln in sec:
+            if m := re.match(r"a=rtpmap:(\d+) ([\w-]+)/90000", ln):
+                rtpmap[int(m[1])] = m[2]
+            elif m := re.match(r"a=fmtp:(\d+) (.*)", ln):
+                fmtp[int(m[1])] = m[2]
+                if a := re.search(r"apt=(\d+)", m[2]):
+                    apt[int(m[1])] = int(a[1])
+            elif m := re.match(r"a=extmap:(\d+)(?:/\w+)? (\S+)", ln):
+                video.extensions[int(m[1])] = m[2]
+            elif m := re.match(r"a=mid:(\S+)", ln):
+                video.mid = m[1]
+            elif m := re.match(r"a=ssrc-group:FID (\d+) (\d+)", ln):
+                video.ssrc, video.rtx_ssrc = int(m[1]), int(m[2])
+            elif (m := re.match(r"a=ssrc:(\d+) ", ln)) and not video.ssrc:
+                video.ssrc = int(m[1])
+        media = [int(p) for p in mline[3:] if p.isdigit() and int(p) in rtpmap
+                 and rtpmap[int(p)].lower() != "rtx"]
+        if not media:
+            continue
+        video.payload_type = media[0]
+        video.codec = rtpmap[media[0]].upper()
+        video.fmtp = fmtp.get(media[0], "")
+        video.rtx_payload_type = next((pt for pt, a in apt.items()
+                                       if a == media[0] and rtpmap.get(pt, "").lower() == "rtx"),
+                                      None)
+        return video
+    return None
+
+
+def offered_video_extension(offer: str, uri: str) -> int | None:
+    """The id the offer's first video section gives header extension ``uri`` (None: none)."""
+    for sec in _sections(offer)[1:]:
+        if not sec[0].startswith("m=video"):
+            continue
+        for ln in sec:
+            if (m := re.match(r"a=extmap:(\d+)(?:/\w+)? (\S+)", ln)) and m[2] == uri:
+                return int(m[1])
+        return None
+    return None
+
+
+def add_video_transport_cc(answer: str, extension_id: int) -> str:
+    """The answer with transport-wide congestion control accepted in its first video
+    section (the offer's extension id, feedback for its first codec), so the browser
+    numbers its video packets in the transport-wide sequence the node reports on."""
+    sections = _sections(answer)
+    for sec in sections[1:]:
+        mline = sec[0].split()
+        if not sec[0].startswith("m=video") or len(mline) < 4 or mline[1] == "0":
+            continue
+        if any(TRANSPORT_CC_URI in ln for ln in sec):
+            break
+        pt = mline[3]
+        at = next((i for i, ln in enumerate(sec) if ln.startswith(f"a=rtpmap:{pt} ")), None)
+        if at is None:
+            break
+        sec.insert(at + 1, f"a=rtcp-fb:{pt} transport-cc")
+        first_attr = next((i for i, ln in enumerate(sec) if ln.startswith("a=")), len(sec))
+        sec.insert(first_attr, f"a=extmap:{extension_id} {TRANSPORT_CC_URI}")
+        break
+    return "\r\n".join(ln for sec in sections for ln in sec) + "\r\n"

@@ -29,8 +29,12 @@ the customer is not captioned: the AI voice posts what it hears as the customer'
 A party who turns spoken translation on (:meth:`CallCentre.set_spoken`) also hears the
 others' translated captions spoken (:meth:`CallCentre.speak_to`), over their voices ducked.
 
-The AI voice is one more leg (:meth:`CallCentre.add_voice`). Audio only in this version:
-video in an offer is answered by the peer but not forwarded to the other legs.
+The AI voice is one more leg (:meth:`CallCentre.add_voice`).
+
+Video: a leg whose offer has video (VP8, else H.264) answers it with a sending stream of
+its own, and the call's :class:`~cbcs.rtc.video.VideoForwarder` forwards the packets
+between the legs (no decode): everyone sees the customer, the customer sees the agent
+(see :mod:`cbcs.rtc.video`).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from cbcs.ai.captions import Caption, Captioner
 from cbcs.rtc.bridge import AudioBridge, HeardBy
 from cbcs.rtc.clock import MediaClock
 from cbcs.rtc.media import PlayoutRecorder
+from cbcs.rtc.video import VideoForwarder
 from cbcs.services.captions import LegCaptions
 
 log = logging.getLogger(__name__)
@@ -142,6 +147,8 @@ class Call:
     clock: MediaClock = field(default_factory=MediaClock)
     legs: dict[str, Leg] = field(default_factory=dict)
     reporter: asyncio.Task[None] | None = None
+    #: the legs' video, forwarded packet by packet
+    video: VideoForwarder = field(default_factory=VideoForwarder)
     #: (party, caption) in the order the legs' captioners gave them, for ``on_caption``
     captions: asyncio.Queue[tuple[str, Caption]] = field(default_factory=asyncio.Queue)
     captioning: asyncio.Task[None] | None = None
@@ -223,7 +230,7 @@ class CallCentre:
             return bridge.to_send(party, n)
 
         peer = Peer(ice_addresses=self.ice_addresses, fill=fill, denoise=role == "customer",
-                    clock=call.clock)
+                    clock=call.clock, forward_video=True)
         peer.recorder = _BridgeSink(bridge, party)
         try:
             answer: str = await peer.answer(sdp)
@@ -236,6 +243,8 @@ class CallCentre:
             for ai in [p for p in call.legs if p.startswith("ai:")]:
                 await self._end_leg(call, ai, "handed to a person")
         leg = Leg(party, owner, peer, mode)
+        if peer.video_port is not None:
+            call.video.add(party, role, peer.video_port)
         loop = asyncio.get_running_loop()
         leg.watcher = loop.create_task(self._watch(call, leg))
         call.legs[party] = leg
@@ -403,6 +412,7 @@ class CallCentre:
         if leg is None:
             return
         call.bridge.remove(party)
+        call.video.remove(party)
         if leg.captions is not None:
             leg.captions.close()
         if leg.watcher is not None and leg.watcher is not asyncio.current_task():

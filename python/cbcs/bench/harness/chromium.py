@@ -30,6 +30,9 @@ FLAGS = [
     "--allow-loopback-in-peer-connection",
     "--disable-features=WebRtcHideLocalIpsWithMdns",
     "--autoplay-policy=no-user-gesture-required",
+    # a second page of one browser (two parties on one machine) is a background tab
+    "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
 ]
 
 
@@ -119,8 +122,25 @@ class Browser:
         """Reload the page: a fresh RTCPeerConnection and AudioContext, same browser."""
         await self.page.goto(f"{self.origin}/call.html")
 
-    async def offer(self, *, video: bool = False) -> str:
-        sdp: str = await self.page.evaluate("(o) => cbcs.start(o)", {"video": video})
+    async def open_page(self) -> Browser:
+        """Another page of this browser with the call page loaded (a second party on the
+        same machine); it has this object's methods and closes with this browser."""
+        if self._ctx is None:
+            raise ConfigError("chromium: expected a started browser (async with Browser())")
+        other = Browser(self.executable)
+        other.origin = self.origin
+        other.page = await self._ctx.new_page()
+        await other.page.goto(f"{self.origin}/call.html")
+        return other
+
+    async def offer(self, *, video: bool = False,
+                    camera: tuple[int, int, int] | None = None) -> str:
+        """Start a call and return its offer. ``video``: a canvas stream; ``camera``:
+        (width, height, fps) of the fake camera's test pattern."""
+        opts: dict[str, Any] = {"video": video}
+        if camera is not None:
+            opts["camera"] = {"width": camera[0], "height": camera[1], "fps": camera[2]}
+        sdp: str = await self.page.evaluate("(o) => cbcs.start(o)", opts)
         return sdp
 
     async def accept(self, answer_sdp: str) -> None:
@@ -155,6 +175,10 @@ class Browser:
     async def stats(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = await self.page.evaluate("() => cbcs.stats()")
         return out
+
+    async def stop_video(self) -> None:
+        """Stop sending video (the call stays up)."""
+        await self.page.evaluate("() => cbcs.stopVideo()")
 
     async def hang_up(self) -> None:
         await self.page.evaluate("() => cbcs.close()")
