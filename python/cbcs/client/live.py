@@ -113,21 +113,32 @@ class LiveChannel:
                          mode: str | None = None) -> str:
         """Send ``call.offer`` and wait for the node's answer SDP (``call.answer``);
         :class:`ApiError` (status 0) when the node refuses it. ``mode`` (a supervisor's
-        leg): ``listen`` (default for one), ``whisper`` or ``join``."""
+        leg): ``listen`` (default for one), ``whisper`` or ``join``. Other frames that come
+        meanwhile stay queued, in order, for :meth:`next` and :meth:`frames`."""
         frame = {"type": "call.offer", "conversation": conversation, "sdp": sdp}
         if mode is not None:
             frame["mode"] = mode
         await self.send(frame)
+        others: list[dict[str, Any]] = []
+
         async def answer() -> str:
             while True:
-                frame = await self.next(None, timeout)
+                frame = await self.frames_in.get()
                 if frame.get("type") == "error" and (frame.get("ref") or {}).get("type") \
                         == "call.offer":
                     raise ApiError(0, str(frame.get("code")), str(frame.get("message")))
                 if frame.get("type") == "call.answer" and frame.get("conversation") == \
                         conversation:
                     return str(frame["sdp"])
-        return await asyncio.wait_for(answer(), timeout)
+                others.append(frame)
+
+        try:
+            return await asyncio.wait_for(answer(), timeout)
+        finally:   # what was not the answer goes back, before what came after it
+            while not self.frames_in.empty():
+                others.append(self.frames_in.get_nowait())
+            for kept in others[-self.frames_in.maxsize:] if self.frames_in.maxsize else others:
+                self.frames_in.put_nowait(kept)
 
     async def set_call_mode(self, conversation: str, mode: str) -> None:
         """Change this party's leg to ``listen``, ``whisper`` or ``join`` (``call.mode``)."""
