@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -77,10 +78,17 @@ def describe_validation(exc: ValidationError) -> str:
     """One line naming each bad field and what was expected."""
     parts = []
     for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err["loc"]) or "body"
-        parts.append(f"{where}: {err['msg']}")
+        where = ".".join(printable(str(p)) for p in err["loc"]) or "body"
+        parts.append(f"{where}: {printable(err['msg'], 300)}")
     more = len(exc.errors()) - 5
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def printable(text: str, limit: int = 128) -> str:
+    """A field name or value from the request as an answer may quote it: valid Unicode
+    (a lone surrogate from a ``\\ud800`` escape cannot be sent as UTF-8), cut short."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 @dataclass(frozen=True)
@@ -203,11 +211,46 @@ async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(413, "too_large",
                        f"body over {request.client_max_size} bytes") from None
+    return parse_body(raw, model)
+
+
+def parse_body(raw: bytes, model: type[BaseModel]) -> BaseModel:
+    """A request body's bytes as ``model``, or :class:`ApiError` 400 (``bad_json``: not
+    JSON of valid Unicode, nested too deeply, or NaN, Infinity or 1e999) or
+    422 (``invalid``: the wrong fields or types). Nothing else escapes (fuzz/py)."""
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = load_json(raw)
+    except ValueError as exc:
         raise ApiError(400, "bad_json", f"malformed JSON ({exc})") from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ApiError(422, "invalid", describe_validation(exc)) from None
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def load_json(raw: str | bytes) -> Any:
+    """Strict JSON (RFC 8259) of valid Unicode: ``ValueError`` for malformed text (also
+    bytes that are not UTF-8, -16 or -32), for NaN and Infinity and numbers beyond a
+    double, for a lone surrogate (``\\ud800``: no text, it cannot be stored or sent as
+    UTF-8) and for nesting deeper than the parser's stack."""
+    try:
+        text = raw if isinstance(raw, str) else raw.decode(json.detect_encoding(raw))
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        if "\\u" in text:   # escapes may make lone surrogates: none may reach a model
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except UnicodeEncodeError:
+        raise ValueError("a lone surrogate escape is not text") from None
+    return data

@@ -8,7 +8,6 @@ closes it with code 4001.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -16,7 +15,8 @@ from aiohttp import WSMsgType, web
 from pydantic import TypeAdapter, ValidationError
 
 from cbcs.server import schemas
-from cbcs.server.api import ApiError, classify, describe_validation, error_response
+from cbcs.server.api import (ApiError, classify, describe_validation, error_response, load_json,
+                             printable)
 from cbcs.server.auth import AuthError, Principal
 from cbcs.server.connection import TOKEN_EXPIRED, Connection
 from cbcs.server.rooms import RoomError
@@ -27,11 +27,31 @@ FRAME = TypeAdapter(schemas.ClientFrame)
 
 
 class FrameError(Exception):
-    """A frame refused with an ``error`` frame: ``code`` and a message for the client."""
+    """A frame refused with an ``error`` frame: ``code`` and a message for the client
+    (``ref``: what of the frame the client can tell it by)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, ref: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.ref = ref
+
+
+def parse_frame(text: str) -> tuple[Any, dict[str, Any]]:
+    """A text frame as one of the client frames (:data:`schemas.CLIENT_FRAMES`) and its
+    ``ref`` (its type, client id, conversation or room, to quote in an answer), or
+    :class:`FrameError` ``bad_json`` (not JSON of valid Unicode, nested too deeply, NaN or
+    Infinity) or ``invalid`` (the wrong fields or types). Nothing else escapes (fuzz/py)."""
+    try:
+        data = load_json(text)
+    except ValueError as exc:
+        raise FrameError("bad_json", f"malformed JSON ({exc})") from None
+    ref = {k: printable(v) if isinstance(v, str) else v
+           for k in ("type", "client_id", "conversation", "room")
+           if isinstance(data, dict) and isinstance(v := data.get(k), (str, int))}
+    try:
+        return FRAME.validate_python(data), ref
+    except ValidationError as exc:
+        raise FrameError("invalid", describe_validation(exc), ref) from None
 
 
 class Session:
@@ -55,16 +75,9 @@ class Session:
 
     async def on_text(self, text: str) -> None:
         try:
-            data = json.loads(text)
-        except ValueError as exc:
-            self.error("bad_json", f"malformed JSON ({exc})")
-            return
-        ref = {k: data[k] for k in ("type", "client_id", "conversation", "room")
-               if isinstance(data, dict) and isinstance(data.get(k), (str, int))}
-        try:
-            frame = FRAME.validate_python(data)
-        except ValidationError as exc:
-            self.error("invalid", describe_validation(exc), ref)
+            frame, ref = parse_frame(text)
+        except FrameError as exc:
+            self.error(exc.code, str(exc), exc.ref)
             return
         self.node.metrics.ws_frames.labels(frame.type).inc()
         now = self.node.clock()

@@ -227,7 +227,8 @@ class ContactCentre:
             intent=conversation.intent, sentiment=conversation.sentiment,
             preferred_agent=conversation.agent_id, created_at=now))
         await self.store.append_message(Message(
-            conversation.id, AuthorRole.SYSTEM, "routing", f"Asked for a person: {reason}",
+            conversation.id, AuthorRole.SYSTEM, "routing",
+            f"Asked for a person: {redact(reason).text}",
             kind=MessageKind.EVENT, created_at=now))
         return queued
 
@@ -253,7 +254,7 @@ class ContactCentre:
             if task.conversation_id == conversation.id and task.agent_id:
                 await self.dispatch.complete(task.id, task.agent_id)
         await self.store.append_message(Message(
-            conversation.id, AuthorRole.SYSTEM, by, f"Closed: {resolution}",
+            conversation.id, AuthorRole.SYSTEM, by, f"Closed: {redact(resolution).text}",
             kind=MessageKind.EVENT, created_at=now))
         await self.publish(conversation.id, {"type": "closed", "conversation": conversation.id})
         return closed
