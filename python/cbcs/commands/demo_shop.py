@@ -56,7 +56,7 @@ async def _simulate(url: str, now: float, args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cbcs.commands.serve import _without_password
-    from cbcs.demo.shop import build
+    from cbcs.demo.shop import build, put_into
     from cbcs.errors import ConfigError
     from cbcs.routing.workflow import Workflow
     from cbcs.store import default_url, open_store
@@ -73,16 +73,7 @@ def run(args: argparse.Namespace) -> int:
     async def load() -> None:
         store = await open_store(url)
         try:
-            for agent in shop.agents:
-                await store.put_agent(agent, now)
-            for queue in shop.queues:
-                await store.put_queue(queue, now)
-            for article in shop.articles:
-                await store.put_article(article)
-            for customer in shop.customers:
-                await store.put_customer(customer, now)
-            for order in shop.orders:
-                await store.put_order(order, now)
+            await put_into(store, shop, now)
         finally:
             await store.close()
 

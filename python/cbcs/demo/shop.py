@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from cbcs.contact import (Agent, Article, Customer, Order, OrderItem, OrderStatus, Queue, Step,
                           WeeklyShift)
+
+if TYPE_CHECKING:
+    from cbcs.store.sql import SqlStore
 
 DAY = 86400.0
 
@@ -182,3 +186,17 @@ def build(now: float) -> Shop:
                             tracking=f"CL{market}{number}00" if status != "placed"
                             and status != "paid" else None))
     return Shop(agents, _queues(), articles, customers, orders)
+
+
+async def put_into(store: SqlStore, shop: Shop, now: float) -> None:
+    """The shop's agents, queues, articles, customers and orders into ``store``."""
+    for agent in shop.agents:
+        await store.put_agent(agent, now)
+    for queue in shop.queues:
+        await store.put_queue(queue, now)
+    for article in shop.articles:
+        await store.put_article(article)
+    for customer in shop.customers:
+        await store.put_customer(customer, now)
+    for order in shop.orders:
+        await store.put_order(order, now)

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from cbcs.bus import MemoryBus
 from cbcs.contact import ConversationState, Presence
-from cbcs.demo.shop import build
+from cbcs.demo.shop import build, put_into
 from cbcs.services.conversations import ContactCentre
 from cbcs.services.dispatch import Dispatcher
 from cbcs.store.errors import Conflict, NotFound
@@ -159,17 +159,7 @@ class _Clock:
 
 async def load_shop(store: SqlStore, now: float) -> None:
     """The demo seller's agents, queues, articles, customers and orders into ``store``."""
-    shop = build(now)
-    for agent in shop.agents:
-        await store.put_agent(agent, now)
-    for queue in shop.queues:
-        await store.put_queue(queue, now)
-    for article in shop.articles:
-        await store.put_article(article)
-    for customer in shop.customers:
-        await store.put_customer(customer, now)
-    for order in shop.orders:
-        await store.put_order(order, now)
+    await put_into(store, build(now), now)
 
 
 async def simulate_week(store: SqlStore, start: float, *, days: float = 7.0,

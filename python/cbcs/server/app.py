@@ -32,7 +32,7 @@ from cbcs.services.assist import AssistService
 from cbcs.services.first_tier import FirstTier, load_offline
 from cbcs.store import SqlStore, default_url, open_store
 from cbcs.store.errors import NotFound, StoreError
-from cbcs.translation.messages import ChatTranslator
+from cbcs.translation.messages import ChatTranslator, first_language
 
 log = logging.getLogger("cbcs.server")
 
@@ -259,8 +259,7 @@ class Node:
                 return (await self.store.get_customer(conversation.customer_id)).language
             if role == "agent":
                 person, _ = await self.store.get_agent(subject)
-                if person.languages:
-                    return max(person.languages.items(), key=lambda kv: kv[1])[0]
+                return first_language(person.languages)
         except (StoreError, NotFound):
             pass
         return None
