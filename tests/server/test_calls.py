@@ -166,7 +166,7 @@ def test_a_supervisor_listens_whispers_to_the_agent_only_and_sees_each_legs_qual
             await desk.send({"type": "resume", "conversation": conv, "after_seq": 0})
             customer_rtc, agent_rtc = aiortc_client(first_s=1.0), aiortc_client(first_s=1.25)
             boss_rtc = aiortc_client(first_s=1.1, freqs=SUPERVISOR_FREQS)
-            r: dict[str, Any] = {}
+            r: dict[str, Any] = {"conv": conv}
             try:
                 await customer_rtc.accept(await widget.offer_call(conv,
                                                                   await customer_rtc.offer()))
@@ -209,6 +209,8 @@ def test_a_supervisor_listens_whispers_to_the_agent_only_and_sees_each_legs_qual
                 r["widget_types"] = {f.get("type") for f in frames}
                 r["record"] = [m["text"] for m in await clients[1].messages(conv)
                                if m["text"].startswith("Call: ")]
+                r["audit"] = [(e["subject"], e["action"], e["target"], e["detail"].get("mode"))
+                              for e in await clients[0].audit() if e["role"] == "supervisor"]
             finally:
                 await close_all(customer_rtc, agent_rtc, boss_rtc, console, widget, desk,
                                 *clients, boss)
@@ -228,6 +230,9 @@ def test_a_supervisor_listens_whispers_to_the_agent_only_and_sees_each_legs_qual
     assert legs["customer:cust-1"]["loss_after_recovery_pct"] == 0.0
     assert legs["customer:cust-1"]["mos"] > 4.0
     assert "call.quality" not in r["widget_types"]
+    # listening in and whispering are in the audit log
+    assert r["audit"] == [("sam", "call.offer", f"conversation={r['conv']}", "listen"),
+                          ("sam", "call.mode", f"conversation={r['conv']}", "whisper")]
     assert any(t.startswith("Call: the agent left after") and "MOS" in t for t in r["record"]), \
         r["record"]
 

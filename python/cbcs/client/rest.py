@@ -153,6 +153,13 @@ class Client:
         return dict(await self.request("PUT", f"/api/v1/kb/{market}/{language}/{slug}",
                                        {"title": title, "body": body}))
 
+    async def audit(self, after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        """What supervisors and admins did, oldest first (admin only)."""
+        answer = await self.request("GET", "/api/v1/audit",
+                                    params={"after_id": after_id, "limit": limit})
+        entries: list[dict[str, Any]] = answer["entries"]
+        return entries
+
     def live_url(self) -> str:
         """The WebSocket URL of the live channel for this bearer."""
         base = self.base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)

@@ -18,6 +18,8 @@ from cbcs.bus.base import BusError
 from cbcs.contact.errors import InvalidTransition
 from cbcs.errors import ConfigError
 from cbcs.routing.expression import ExpressionError
+from cbcs.server.audit import detail as audit_detail
+from cbcs.server.audit import target as audit_target
 from cbcs.server.auth import AuthError, Principal, Role
 from cbcs.services.conversations import Forbidden, NoQueue
 from cbcs.store.errors import Conflict, NotFound, StoreError
@@ -153,6 +155,9 @@ class Gate(Protocol):
 
     def limit(self, request: web.Request, principal: Principal | None) -> None: ...
 
+    async def audit(self, principal: Principal | None, action: str, target: str,
+                    status: int, detail: dict[str, Any] | None = None) -> None: ...
+
 
 def aiohttp_handler(route: Route, node: Gate
                     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -160,8 +165,16 @@ def aiohttp_handler(route: Route, node: Gate
     the call, the answer serialised through its model; errors as JSON."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        principal: Principal | None = None
+        body: Any = None
+
+        async def audit(status: int) -> None:
+            # what supervisors and admins change (reads are not audited)
+            if principal is not None and principal.is_staff and route.method != "GET":
+                await node.audit(principal, f"{route.method} {route.path}",
+                                 audit_target(request.match_info), status, audit_detail(body))
+
         try:
-            principal: Principal | None = None
             if route.roles:
                 try:
                     principal = node.authenticate(request)
@@ -173,7 +186,6 @@ def aiohttp_handler(route: Route, node: Gate
                     raise forbidden(f"role {principal.role.value} may not do this "
                                     f"(allowed: {allowed})")
             node.limit(request, principal)
-            body: Any = None
             if route.body is not None:
                 body = await _parse_body(request, route.body)
             query = {k: v for k, v in request.query.items()}
@@ -184,13 +196,16 @@ def aiohttp_handler(route: Route, node: Gate
             result = await route.handler(Request(node, principal, body,
                                                  dict(request.match_info), query, request))
         except ApiError as exc:
+            await audit(exc.status)
             return exc.response()
         except Exception as exc:   # noqa: BLE001 - every error becomes a JSON answer
             status, code, message = classify(exc)
             if status >= 500:
                 log.error("%s %s failed: %s", route.method, route.path, type(exc).__name__,
                           exc_info=status == 500)
+            await audit(status)
             return error_response(status, code, message)
+        await audit(route.status)
         if isinstance(result, web.StreamResponse):
             return result
         if isinstance(result, BaseModel):

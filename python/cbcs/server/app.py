@@ -19,6 +19,7 @@ from cbcs.contact import Conversation, ConversationState
 from cbcs.errors import CbcsError, ConfigError
 from cbcs.server import openapi, rest, schemas, ws
 from cbcs.server.api import ApiError, aiohttp_handler, error_response
+from cbcs.server.audit import Auditor
 from cbcs.server.auth import AuthError, Principal, Role, TokenAuthority, load_admin_key
 from cbcs.server.config import ServerConfig
 from cbcs.server.fanout import Fanout
@@ -84,6 +85,7 @@ class Node:
         self.rooms = RoomHub(self._publish_comment, comment_rate=limits.room_comment,
                              max_length=limits.room_comment_chars,
                              flush_s=limits.room_flush_s)
+        self.auditor = Auditor(lambda: self.store, lambda: self.clock())
         self.connections: set[ws.Session] = set()
         self._background: set[asyncio.Task[None]] = set()
         self.stopping = False
@@ -434,6 +436,11 @@ class Node:
         else:
             credential = request.query.get("token", "")
         return self.auth.verify(credential.strip(), self.clock())
+
+    async def audit(self, principal: Principal | None, action: str, target: str,
+                    status: int, detail: dict[str, Any] | None = None) -> None:
+        """Keep a supervisor's or an admin's action in the audit log."""
+        await self.auditor.record(principal, action, target, status, detail)
 
     def limit(self, request: web.Request, principal: Principal | None) -> None:
         now = self.clock()

@@ -211,6 +211,20 @@ def table() -> RouteTable:
         schemas.AgentStatsAnswer.model_validate(stats)   # the document says what is sent
         return stats
 
+    @t.route("GET", "/api/v1/audit", "what supervisors and admins did, oldest first: "
+             "tokens minted, agents, queues, articles and rollouts changed, conversations "
+             "closed, calls listened to or whispered into", roles=ADMIN,
+             answer=schemas.AuditAnswer,
+             query={"after_id": "only entries after this id (paging)",
+                    "limit": "at most this many entries (1..1000, default 100)"},
+             tag="supervisors")
+    async def audit_log(req: Request) -> schemas.AuditAnswer:
+        after = _int_query(req, "after_id", 0, 0, 2**62)
+        limit = _int_query(req, "limit", 100, 1, 1000)
+        entries = await req.node.store.list_audit(after, limit)
+        return schemas.AuditAnswer(entries=[schemas.AuditEntryAnswer(**asdict(e))
+                                            for e in entries])
+
     # --- tickets and knowledge ----------------------------------------------------------
     @t.route("POST", "/api/v1/tickets", "open a ticket (summary redacted)",
              roles={Role.AGENT, *STAFF}, body=schemas.TicketCreate,

@@ -618,3 +618,22 @@ SERVER_FRAMES: tuple[type[Strict], ...] = (AckFrame, ServerMessageFrame, Reserva
                                            TypingOut, ReadOut, RoomCommentOut,
                                            RoomSkippedFrame, ErrorFrame, AssistFrame,
                                            CallSpeakOut, CaptionFrame)
+
+
+class AuditEntryAnswer(BaseModel):
+    """One action of a supervisor or an admin (no personal data: see cbcs.contact.audit)."""
+
+    id: int
+    at: float
+    role: str
+    subject: str
+    action: str
+    target: str
+    status: int
+    detail: dict[str, Any]
+
+
+class AuditAnswer(BaseModel):
+    """Audit entries, oldest first."""
+
+    entries: list[AuditEntryAnswer]

@@ -156,7 +156,10 @@ class Session:
             sdp = await self.node.calls.offer(conversation.id, p.role.value, p.subject,
                                               frame.sdp, owner=self, mode=frame.mode)
         except CallError as exc:
+            await self._audit("call.offer", conversation.id, 403, frame.mode)
             raise FrameError(exc.code, str(exc)) from None
+        await self._audit("call.offer", conversation.id, 200,
+                          self.node.calls.mode(conversation.id, p.role.value, p.subject))
         self.conn.send({"type": "call.answer", "conversation": conversation.id, "sdp": sdp})
         if not self.node.fanout.following(self.follower, conversation.id):
             # on the call: its captions and notices come to this channel from now on
@@ -173,9 +176,16 @@ class Session:
             await self.node.calls.set_mode(conversation.id, p.role.value, p.subject,
                                            frame.mode)
         except CallError as exc:
+            await self._audit("call.mode", conversation.id, 403, frame.mode)
             raise FrameError(exc.code, str(exc)) from None
+        await self._audit("call.mode", conversation.id, 200, frame.mode)
         self.conn.send({"type": "call.mode", "conversation": conversation.id,
                         "mode": frame.mode})
+
+    async def _audit(self, action: str, conversation: str, status: int,
+                     mode: str | None) -> None:
+        await self.node.audit(self.principal, action, f"conversation={conversation}", status,
+                              {"mode": mode} if mode else {})
 
     async def on_call_speak(self, frame: schemas.CallSpeakFrame) -> None:
         """Spoken translation on or off for the sender's own leg (``call.speak`` back)."""

@@ -187,3 +187,17 @@ settings = Table(
     Column("value", JSON, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+
+# What supervisors and admins did (cbcs.contact.audit): append-only, no personal data.
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("subject", String(128), nullable=False),
+    Column("action", String(128), nullable=False),
+    Column("target", String(256), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index("ix_audit_at", "at"),
+)

@@ -27,6 +27,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from cbcs.contact.audit import AuditEntry
 from cbcs.contact.agent import CALLS, CHANNELS, Agent, AgentLive, Presence
 from cbcs.contact.conversation import Conversation, ConversationState
 from cbcs.contact.customer import Customer
@@ -819,6 +820,21 @@ class SqlStore:
             query = query.where(e.language == language)
         return [LabelledExample(r.kind, r.market, r.language, r.label, r.text, r.source,
                                 r.created_at) for r in _all(conn, query)]
+
+    @_write
+    def append_audit(self, conn: sa.Connection, entry: AuditEntry) -> None:
+        conn.execute(s.audit.insert().values(
+            at=entry.at, role=entry.role, subject=entry.subject, action=entry.action,
+            target=entry.target, status=entry.status, detail=entry.detail))
+
+    @_read
+    def list_audit(self, conn: sa.Connection, after_id: int = 0, limit: int = 100
+                   ) -> list[AuditEntry]:
+        """Audit entries after ``after_id``, oldest first, at most ``limit``."""
+        a = s.audit.c
+        rows = _all(conn, sa.select(s.audit).where(a.id > after_id).order_by(a.id).limit(limit))
+        return [AuditEntry(r.at, r.role, r.subject, r.action, r.target, r.status, r.detail,
+                           id=r.id) for r in rows]
 
 
 class _Checkpointer:
