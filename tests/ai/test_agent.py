@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cbcs.ai import classifier
+from cbcs.ai import classifier, phrases
 from cbcs.ai.agent import Agent, Context, Memory, Turn, check_reply
 from cbcs.ai.embeddings import E5Embeddings
 from cbcs.ai.knowledge import KnowledgeIndex
@@ -136,6 +136,18 @@ def test_the_order_being_discussed_is_kept_across_turns(agent: Agent, shop: Shop
     assert "30 days" in returns.reply
     assert returns.memory.asked == ["order_status", "return_request"]  # "it's 1001" carried on
     assert any("PH-1001" in p for p in returns.memory.promised)
+
+
+@pytest.mark.parametrize("customer, text, lang", [
+    ("cust-ph-1", "Hi", "en"), ("cust-mx-1", "Buenas tardes", "es"),
+    ("cust-br-1", "Olá, boa noite", "pt-BR"), ("cust-th-1", "สวัสดีค่ะ", "th")])
+def test_a_lone_greeting_is_greeted_back_and_thanks_get_a_goodbye(
+        agent: Agent, shop: Shop, customer: str, text: str, lang: str) -> None:
+    hello, thanks = _talk(agent, shop, customer, [text, {"en": "thanks, bye", "es": "gracias",
+                                                        "pt-BR": "obrigada!",
+                                                        "th": "ขอบคุณค่ะ"}[lang]])
+    assert hello.reply == phrases.say("hello", lang) and not hello.escalation.escalate
+    assert thanks.reply == phrases.say("goodbye", lang)
 
 
 def test_a_threat_goes_to_a_person_with_an_urgent_ticket_and_a_summary_in_their_language(

@@ -282,7 +282,7 @@ class Agent:
         """Fill ``parts`` with the reply's sentences; returns a ticket's summary when the
         answer opens one."""
         if intent == "thanks_goodbye":
-            parts.append(phrases.say("goodbye", lang))
+            parts.append(phrases.say("hello" if phrases.is_greeting(text) else "goodbye", lang))
             return None
         if intent == "complaint":
             parts += [phrases.say("sorry", lang), phrases.say("ticket", lang,

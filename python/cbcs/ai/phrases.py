@@ -8,7 +8,10 @@ back to English (and the reply check then sends the conversation to a person).
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+
+from cbcs.ai.text import fold
 
 LANGUAGES = ("en", "es", "pt-BR", "id", "th", "vi", "tl", "zh")
 
@@ -132,6 +135,11 @@ _P: dict[str, dict[str, str]] = {
         "vi": "Không có gì ạ! Bạn cứ nhắn cho shop bất cứ lúc nào.",
         "tl": "Walang anuman! Mag-message ka lang anumang oras.",
         "zh": "不客气！随时联系我们。"},
+    "hello": {
+        "en": "Hello! How can I help you today?", "es": "¡Hola! ¿En qué te puedo ayudar?",
+        "pt-BR": "Olá! Como posso ajudar?", "id": "Halo! Ada yang bisa kami bantu?",
+        "th": "สวัสดีค่ะ มีอะไรให้ช่วยไหมคะ", "vi": "Xin chào! Shop có thể giúp gì cho bạn?",
+        "tl": "Hello po! Paano kami makakatulong?", "zh": "您好！请问有什么可以帮您？"},
     "sorry": {
         "en": "I'm sorry for the trouble.", "es": "Lamento las molestias.",
         "pt-BR": "Sinto muito pelo transtorno.", "id": "Mohon maaf atas ketidaknyamanannya.",
@@ -172,3 +180,21 @@ def say(key: str, lang: str, /, **facts: Any) -> str:
 def has(lang: str) -> bool:
     """Whether the agent speaks ``lang`` itself."""
     return lang in LANGUAGES
+
+
+#: words that greet in the markets' languages, folded as :func:`cbcs.ai.text.fold` does
+_GREETINGS = frozenset(fold(w) for w in (
+    "hi hello hey hiya hallo halo hai helo good morning afternoon evening day there "
+    "hola buenos buenas dias tardes noches ola oi bom boa dia tarde noite "
+    "selamat pagi siang sore malam xin chao ban a kumusta magandang umaga hapon gabi po "
+    "sawasdee sawatdee everyone team shop admin kak min ka kha krub khrap").split() + [
+    "สวัสดี", "สวัสดีครับ", "สวัสดีค่ะ", "สวัสดีคะ", "ครับ", "ค่ะ", "你好", "您好", "嗨", "哈喽",
+    "早上好", "下午好", "晚上好", "在吗"])
+
+
+def is_greeting(text: str) -> bool:
+    """Whether ``text`` only greets ("Hi", "Buenas tardes", "Olá, boa noite", "สวัสดีครับ",
+    "你好"): a turn to answer with a greeting, not with a goodbye."""
+    words = "".join(c if c.isalnum() or unicodedata.category(c).startswith("M") else " "
+                    for c in fold(text)).split()
+    return 0 < len(words) <= 5 and all(w in _GREETINGS for w in words)
