@@ -38,6 +38,11 @@ async def assigned_conversation(url: str, node: Any) -> tuple[list[Client], Any,
     return [admin, agent, customer], console, widget, conv
 
 
+async def tasks_of(node: Any, agent: str) -> list[str]:
+    """The statuses of the agent's tasks, oldest first."""
+    return [t.status.value for t in await node.store.list_tasks() if t.agent_id == agent]
+
+
 async def close_all(*things: Any) -> None:
     """Close clients, live channels and peers, in order."""
     for thing in things:
@@ -304,8 +309,10 @@ def test_a_warm_transfer_to_another_agent_keeps_the_customers_call_up(
                 await asyncio.sleep(2.0)
                 await bob.set_status("bob", "available")
                 await ana.escalate(conv, "a colleague handles refunds")
+                r["ana_tasks_offered"] = await tasks_of(node, "ana")
                 await bob.accept((await bob_console.next("reservation"))["id"])
                 await bob_console.next("assigned")
+                r["ana_tasks_assigned"] = await tasks_of(node, "ana")
                 await bob_rtc.accept(await bob_console.offer_call(conv, await bob_rtc.offer()))
                 r["parties"].append(sorted(node.calls.parties(conv)))   # warm: all three
                 await asyncio.sleep(2.0)
@@ -325,6 +332,8 @@ def test_a_warm_transfer_to_another_agent_keeps_the_customers_call_up(
             return r
 
     r = asyncio.run(go())
+    # ana keeps the conversation until bob takes it, then she wraps up
+    assert r["ana_tasks_offered"] == ["assigned"] and r["ana_tasks_assigned"] == ["wrapping"]
     assert r["parties"][0] == ["agent:ana", "agent:bob", "customer:cust-1"]
     assert r["ana_ended"]["reason"] == "hang-up"
     assert r["parties"][1] == ["agent:bob", "customer:cust-1"]

@@ -4,6 +4,7 @@ and who may see what. The server only translates requests into these calls."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -225,7 +226,9 @@ class ContactCentre:
             language=conversation.language, market=conversation.market, tier=customer.tier,
             conversation_id=conversation.id, customer_id=conversation.customer_id,
             intent=conversation.intent, sentiment=conversation.sentiment,
-            preferred_agent=conversation.agent_id, created_at=now))
+            # a transfer (the conversation is assigned) asks for someone else
+            preferred_agent=None if conversation.state is ConversationState.ASSIGNED
+            else conversation.agent_id, created_at=now))
         await self.store.append_message(Message(
             conversation.id, AuthorRole.SYSTEM, "routing",
             f"Asked for a person: {redact(reason).text}",
@@ -283,8 +286,19 @@ class ContactCentre:
         except (Conflict, ValueError):
             return   # it moved on meanwhile (closed, abandoned): nothing to follow
         if kind == "assigned":
+            await self._hand_over(conversation.id, str(event.get("agent")))
             await self.publish(conversation.id, {"type": "assigned", "conversation":
                                                  conversation.id, "agent": event.get("agent")})
+
+    async def _hand_over(self, conversation_id: str, agent_id: str) -> None:
+        """A transfer: once the next agent has the conversation, the previous agent's task
+        ends (their slot frees after the wrap-up time) and they stay on a call only until
+        they hang up."""
+        for task in await self.store.list_tasks(["assigned"]):  # type: ignore[list-item]
+            if task.conversation_id == conversation_id and task.agent_id \
+                    and task.agent_id != agent_id:
+                with contextlib.suppress(Conflict, NotFound):
+                    await self.dispatch.complete(task.id, task.agent_id)
 
     # --- tickets and articles -------------------------------------------------------
     async def ticket_for(self, role: str, subject: str, ticket_id: str) -> Ticket:
