@@ -4,6 +4,7 @@ outcome), without personal data; what customers and agents do is not; only an ad
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -65,3 +66,37 @@ def test_staff_actions_are_audited_without_personal_data(config: ServerConfig,
 async def close(*clients: Client) -> None:
     for c in clients:
         await c.close()
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_originals_of_redacted_messages_are_kept_only_when_turned_on(
+        config: ServerConfig, serve: Any, keep: bool) -> None:
+    config = replace(config, keep_originals=keep)
+
+    async def go() -> dict[str, Any]:
+        async with serve(config) as (url, node):
+            async with Client(url, node.auth._admin_key.decode()) as admin:
+                customer = Client(url, await admin.mint_token("customer", "cust-1"))
+                boss = Client(url, await admin.mint_token("supervisor", "sam"))
+                conv = (await customer.start_conversation(language="es", market="MX"))["id"]
+                await customer.post_message(conv, "mi tarjeta es 4111 1111 1111 1111")
+                await customer.post_message(conv, "gracias")
+                path = f"/api/v1/conversations/{conv}/originals"
+                r: dict[str, Any] = {"history": [m["text"] for m in
+                                                 await customer.messages(conv)]}
+                r["originals"] = await admin.request("GET", path)
+                for who in (customer, boss):
+                    with pytest.raises(ApiError) as refused:
+                        await who.request("GET", path)
+                    r.setdefault("refused", []).append(refused.value.status)
+                r["audit"] = [e["action"] for e in await admin.audit()][-1]
+                await close(customer, boss)
+                return r
+
+    r = asyncio.run(go())
+    assert r["history"] == ["mi tarjeta es [card]", "gracias"]
+    assert r["originals"]["kept"] is keep
+    texts = [o["text"] for o in r["originals"]["originals"]]
+    assert texts == (["mi tarjeta es 4111 1111 1111 1111"] if keep else [])
+    assert r["refused"] == [403, 403]
+    assert r["audit"] == "GET /api/v1/conversations/{id}/originals"

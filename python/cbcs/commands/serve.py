@@ -41,6 +41,9 @@ def register(sub: Any) -> None:
                    help="chat translation between a customer and their agent: bergamot "
                         "(en <-> pt-BR offline, default), llm (also es and zh with English "
                         "by the offline LLM of cbcs[llm]), or off")
+    p.add_argument("--keep-originals", action="store_true",
+                   help="also keep the original of each message whose card, phone or e-mail "
+                        "numbers were redacted, for admins (default: only the redacted text)")
     p.set_defaults(handler=run)
 
 
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     config = ServerConfig(data_dir=args.data_dir, store_url=args.store, bus_url=args.bus,
                           host=args.host, port=args.port, node_id=args.node_id, ai=ai,
                           ai_agent_language=args.summary_language,
-                          translation=args.translation)
+                          translation=args.translation, keep_originals=args.keep_originals)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     logging.getLogger("alembic").setLevel(logging.WARNING)   # migrations: quiet unless wrong

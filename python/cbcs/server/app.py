@@ -105,7 +105,8 @@ class Node:
         if translator is not None:
             self.dispatch.router.covers = translator.service.covers
         self.centre = ContactCentre(self.store, self.bus, self.dispatch, clock=self.clock,
-                                    translator=translator)
+                                    translator=translator,
+                                    keep_originals=self.config.keep_originals)
         self.dispatch.hook = self._on_routing
         if self.config.ai == "offline":
             examples = await self.store.list_examples("intent")

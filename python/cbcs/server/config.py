@@ -55,5 +55,9 @@ class ServerConfig:
     #: "bergamot" (en <-> pt-BR offline, from cbcs[ai]), "llm" (that and the offline LLM,
     #: cbcs[llm], for es and zh with English), or "off"
     translation: str = "bergamot"
+    #: keep the original of each message or caption whose card, phone or e-mail numbers
+    #: were redacted, readable by admins only (GET /conversations/{id}/originals, audited);
+    #: off by default: only the redacted text is stored
+    keep_originals: bool = False
     #: the host addresses call legs offer (None: every interface; "127.0.0.1" on one host)
     call_addresses: tuple[str, ...] | None = None

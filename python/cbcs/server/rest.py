@@ -211,6 +211,18 @@ def table() -> RouteTable:
         schemas.AgentStatsAnswer.model_validate(stats)   # the document says what is sent
         return stats
 
+    @t.route("GET", "/api/v1/conversations/{id}/originals", "the originals of the "
+             "conversation's redacted messages and captions, where the node keeps them "
+             "(cbcs serve --keep-originals); each read is audited", roles=ADMIN,
+             answer=schemas.OriginalsAnswer, tag="conversations")
+    async def originals(req: Request) -> schemas.OriginalsAnswer:
+        conversation = await _visible(req)
+        kept = await req.node.centre.originals(conversation.id)
+        await req.node.audit(req.who, "GET /api/v1/conversations/{id}/originals",
+                             f"id={conversation.id}", 200, {"originals": len(kept)})
+        return schemas.OriginalsAnswer(kept=req.node.config.keep_originals, originals=[
+            schemas.OriginalAnswer(seq=seq, text=text) for seq, text in kept])
+
     @t.route("GET", "/api/v1/audit", "what supervisors and admins did, oldest first: "
              "tokens minted, agents, queues, articles and rollouts changed, conversations "
              "closed, calls listened to or whispered into", roles=ADMIN,

@@ -637,3 +637,18 @@ class AuditAnswer(BaseModel):
     """Audit entries, oldest first."""
 
     entries: list[AuditEntryAnswer]
+
+
+class OriginalAnswer(BaseModel):
+    """A message's text before redaction."""
+
+    seq: int
+    text: str
+
+
+class OriginalsAnswer(BaseModel):
+    """Originals of a conversation's redacted messages; ``kept``: whether this node keeps
+    them at all."""
+
+    kept: bool
+    originals: list[OriginalAnswer]

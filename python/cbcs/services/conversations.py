@@ -56,9 +56,12 @@ class ContactCentre:
 
     def __init__(self, store: SqlStore, bus: Bus, dispatch: Dispatcher,
                  clock: Callable[[], float] = time.time,
-                 translator: ChatTranslator | None = None) -> None:
+                 translator: ChatTranslator | None = None, keep_originals: bool = False
+                 ) -> None:
         self.store, self.bus, self.dispatch, self.clock = store, bus, dispatch, clock
         self.translator = translator
+        #: keep what a redaction changed (the builder turned it on; admins read it)
+        self.keep_originals = keep_originals
 
     # --- who may see what (the one place this is decided) ------------------------------
     async def may_see(self, role: str, subject: str, conversation: Conversation) -> bool:
@@ -159,8 +162,18 @@ class ContactCentre:
             text=clean, lang=lang, translations=done.translations,
             translated_by=done.translated_by, client_id=client_id, created_at=self.clock()))
         if created:
+            await self._keep_original(message, text)
             await self.publish(conversation.id, message_event(message))
         return Posted(message, created)
+
+    async def _keep_original(self, message: Message, original: str) -> None:
+        if self.keep_originals and original != message.text:
+            await self.store.put_original(message.conversation_id, message.seq, original,
+                                          message.created_at)
+
+    async def originals(self, conversation_id: str) -> list[tuple[int, str]]:
+        """(seq, original text) of the conversation's redacted messages, when kept."""
+        return await self.store.list_originals(conversation_id)
 
     async def _translate(self, conversation: Conversation, role: str, text: str,
                          lang: str | None, skip: Mapping[str, str] = {},
@@ -200,6 +213,7 @@ class ContactCentre:
             kind=MessageKind.CAPTION, lang=lang or None,
             translations={k: redact(v).text for k, v in translations.items()},
             translated_by=dict(translated_by), created_at=self.clock()))
+        await self._keep_original(message, text)
         await self.publish(conversation_id, message_event(message))
         return message
 

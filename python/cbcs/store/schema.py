@@ -188,6 +188,16 @@ settings = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+# The originals of redacted messages and captions, only where the builder keeps them
+# (ServerConfig.keep_originals); admins read them.
+originals = Table(
+    "originals", metadata,
+    Column("conversation_id", String(128), ForeignKey("conversations.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
 # What supervisors and admins did (cbcs.contact.audit): append-only, no personal data.
 audit = Table(
     "audit", metadata,

@@ -822,6 +822,20 @@ class SqlStore:
                                 r.created_at) for r in _all(conn, query)]
 
     @_write
+    def put_original(self, conn: sa.Connection, conversation_id: str, seq: int, text: str,
+                     now: float) -> None:
+        _upsert(conn, s.originals, {"conversation_id": conversation_id, "seq": seq},
+                {"text": text, "created_at": now})
+
+    @_read
+    def list_originals(self, conn: sa.Connection, conversation_id: str
+                       ) -> list[tuple[int, str]]:
+        """(seq, text) of the conversation's kept originals, in order."""
+        o = s.originals.c
+        return [(r.seq, r.text) for r in _all(conn, sa.select(s.originals).where(
+            o.conversation_id == conversation_id).order_by(o.seq))]
+
+    @_write
     def append_audit(self, conn: sa.Connection, entry: AuditEntry) -> None:
         conn.execute(s.audit.insert().values(
             at=entry.at, role=entry.role, subject=entry.subject, action=entry.action,
