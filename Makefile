@@ -81,8 +81,12 @@ gates: setup
 	# then captions with their translation in a call, gated on the issue's p95 bounds.
 	$(CBCS) bench translate --short --no-llm --gate --json build/bench-translate.json
 
+# The browser tests' screenshots (and the beauty filter's frame rates) go to build/artifacts.
+ARTIFACTS ?= $(CURDIR)/build/artifacts
 test-python: setup
-	$(PY) -m pytest -q
+	mkdir -p $(ARTIFACTS)
+	CBCS_ARTIFACTS=$(ARTIFACTS) $(PY) -m pytest -q
+	@echo "screenshots: $(ARTIFACTS)"
 
 # The wheel a platform builder installs: libopus and libsrtp2 inside (built statically from
 # Debian's sources), checked in a fresh venv with the system's copies hidden.

@@ -9,6 +9,7 @@ packages=(
   clang libclang-rt-14-dev  # libFuzzer targets
   libspeexdsp1           # SpeexDSP preprocessor, a peer of cbcs bench denoise
   chromium               # end-to-end WebRTC calls (tests/e2e, cbcs bench e2e)
+  fonts-wqy-zenhei       # a Chinese font, so the pages' zh text shows in the screenshots
   libopus-dev libsrtp2-dev pkg-config  # Opus and SRTP, linked into the core (call audio)
   postgresql redis-server  # the store and bus of several nodes; tests run both on loopback
   espeak-ng              # the voice loop's voices for es, pt-BR, id, vi, th (cbcs.ai.tts)

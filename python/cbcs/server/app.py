@@ -17,7 +17,7 @@ from aiohttp import web
 from cbcs.bus import Bus, BusError, open_bus
 from cbcs.contact import Conversation, ConversationState
 from cbcs.errors import CbcsError, ConfigError
-from cbcs.server import openapi, rest, schemas, ws
+from cbcs.server import openapi, pages, rest, schemas, ws
 from cbcs.server.api import ApiError, aiohttp_handler, error_response
 from cbcs.server.audit import Auditor
 from cbcs.server.auth import AuthError, Principal, Role, TokenAuthority, load_admin_key
@@ -532,6 +532,7 @@ def create_app(config: ServerConfig, *, node: Node | None = None) -> web.Applica
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/ws", ws.handler)
+    pages.add_routes(app, SECURITY_HEADERS)   # /, /web/... and /widget.js (cbcs.web)
     app.cleanup_ctx.append(_lifetime)
     return app
 
