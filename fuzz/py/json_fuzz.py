@@ -46,7 +46,7 @@ except ImportError:   # the random engine needs nothing else
 
 from pydantic import BaseModel
 
-from cbcs.server import api, rest, schemas, ws
+from cbcs.server import api, console_api, rest, schemas, ws
 
 # --- valid examples of every frame and body -----------------------------------------------
 
@@ -94,6 +94,10 @@ BODY_EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
     schemas.RolloutPut: {"markets": {"MX": {"languages": ["es"], "channels": ["chat"]},
                                      "BR": {"languages": ["pt-BR", "en"],
                                             "channels": ["chat", "voice"]}}},
+    console_api.TicketUpdate: {"priority": "urgent", "category": "refund",
+                               "summary": "Sofa arrived damaged; refund agreed",
+                               "event": "wait"},
+    console_api.TicketClose: {"resolution": "refunded BRL 3999.90"},
 }
 
 

@@ -36,6 +36,8 @@ def body_of(operation: str, conv: str) -> dict[str, Any] | None:
         "open_ticket": {"customer_id": "cust-1", "category": "refund", "summary": "chair",
                         "conversation_id": conv},
         "put_article": {"title": "Devoluciones", "body": "30 días"},
+        "update_ticket": {"priority": "high"},
+        "close_ticket": {"resolution": "refunded"},
     }
     return bodies.get(operation)
 

@@ -107,6 +107,11 @@ class Page(web.FileResponse):
             self.charset = "utf-8"
 
     async def prepare(self, request: web.BaseRequest) -> Any:
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            # the browser left (a closed tab): aiohttp drops a ConnectionError quietly,
+            # where sending into the closed connection would log a traceback
+            raise ConnectionResetError("the browser left before the page was sent")
         if "X-Frame-Options" not in self.exact:
             self.headers.pop("X-Frame-Options", None)
         self.headers.update(self.exact)

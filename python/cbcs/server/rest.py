@@ -17,7 +17,7 @@ from cbcs.contact.rollout import Rollout
 from cbcs.errors import ConfigError
 from cbcs.routing import agent_stats as analytics
 from cbcs.services.first_tier import ROLLOUT_KEY
-from cbcs.server import schemas
+from cbcs.server import console_api, schemas
 from cbcs.server.api import ApiError, Request, RouteTable, forbidden
 from cbcs.server.auth import Principal, Role
 
@@ -327,6 +327,7 @@ def table() -> RouteTable:
         stored = await req.node.store.get_setting(ROLLOUT_KEY)
         return schemas.RolloutPut(**(stored or {"markets": {}}))
 
+    console_api.add_routes(t)   # the agent console's and the dashboard's reads, tickets
     return t
 
 

@@ -607,6 +607,23 @@ class SqlStore:
             raise NotFound(f"no conversation {conversation_id!r}")
         return _conversation(row)
 
+    @_read
+    def list_conversations(self, conn: sa.Connection, *, customer_id: str | None = None,
+                           agent_id: str | None = None, open_only: bool = False,
+                           limit: int = 100) -> list[Conversation]:
+        """A customer's or an agent's conversations, most recently changed first (with
+        ``open_only``: not closed nor in wrap-up)."""
+        c = s.conversations.c
+        query = sa.select(s.conversations).order_by(c.updated_at.desc()).limit(limit)
+        if customer_id is not None:
+            query = query.where(c.customer_id == customer_id)
+        if agent_id is not None:
+            query = query.where(c.agent_id == agent_id)
+        if open_only:
+            query = query.where(c.state.notin_([ConversationState.CLOSED.value,
+                                                ConversationState.WRAP_UP.value]))
+        return [_conversation(r) for r in _all(conn, query)]
+
     @_write
     def update_conversation(self, conn: sa.Connection, conversation: Conversation,
                                   expected: ConversationState) -> None:
