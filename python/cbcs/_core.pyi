@@ -605,6 +605,10 @@ class AudioSender:
         """
         Encode one int16[960] frame: the RTP packet, or None when the encoder failed.
         """
+    def next_encoded(self, payload: bytes, transport_seq: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+        """
+        Frame one already encoded 20 ms Opus payload: the RTP packet, or None (empty or oversized payload, counted as an encode error).
+        """
     def sent(self) -> None:
         """
         The packet from next() is on its way.

@@ -155,3 +155,28 @@ def test_more_legs_heard_at_once_than_the_bridge_has_speakers_is_refused() -> No
         b.add("c")
     with pytest.raises(ConfigError):
         AudioBridge(max_speakers=65)
+
+
+def test_a_rooms_listeners_share_one_encode_and_a_speaker_encodes_its_own() -> None:
+    from cbcs.rtc.opus import OpusDecoder
+
+    b = AudioBridge()
+    b.add("agent:s0"), b.add("agent:s1")
+    listeners = [f"supervisor:l{i}" for i in range(5)]
+    for leg in listeners:
+        b.add(leg, heard_by=lambda to: False)
+    t = np.arange(960)
+    for tick in range(5):
+        said = (8000 * np.sin(2 * np.pi * 440 * (t + 960 * tick) / 48000)).astype(np.int16)
+        b.heard("agent:s0", said)
+        payloads = {b.encoded(leg, 24000) for leg in listeners}
+        assert len(payloads) == 1 and None not in payloads     # one encode for five
+        assert b.encoded("agent:s1") is None                   # its own mix: encodes itself
+        assert np.array_equal(b.to_send("agent:s1", 960), said)
+        assert b.encoded(listeners[0]) is not None              # the next round
+        b.to_send("agent:s1", 960)
+    assert b.encodes == 10 and b.rounds == 10
+    decoded = OpusDecoder().decode(payloads.pop())
+    assert decoded is not None and decoded.size == 960
+    b.overlay(listeners[1], tone(100, 960))                     # speech for one alone
+    assert b.encoded(listeners[1]) is None and b.to_send(listeners[1], 960)[0] != 0

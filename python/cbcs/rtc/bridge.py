@@ -13,9 +13,11 @@ its audio queues. The first leg to want audio that the last round did not cover 
 mixer make a new round from every speaker's queue (one sum; every leg that hears the same
 speakers shares one mix: every pure listener one, each speaker everyone but itself); the
 other legs read the same round. So with 4 speakers and 50 listeners a 20 ms tick mixes
-once, and 50 legs copy one mix. A leg that did not read a whole round misses it (it was
-not sending); a change of who hears whom starts afresh (a speaker's queued audio is
-dropped, so nothing said under the old mode reaches those the new one admits).
+once, and 50 legs copy one mix; with :meth:`AudioBridge.encoded` the 50 also share one
+Opus encode of it (each leg still frames, protects and encrypts its own packets). A leg
+that did not read a whole round misses it (it was not sending); a change of who hears
+whom starts afresh (a speaker's queued audio is dropped, so nothing said under the old
+mode reaches those the new one admits).
 
 Speech for one leg only (a spoken translation, :meth:`AudioBridge.overlay`) is mixed over
 what that leg hears, and what it hears is ducked while that speech plays.
@@ -48,6 +50,19 @@ Tap = Callable[[npt.NDArray[np.int16]], None]
 ROUND_SAMPLES = 960
 
 
+class _SharedEncode:
+    """The one encoder of a mix that several legs hear, and its last payload."""
+
+    def __init__(self, mask: int) -> None:
+        from cbcs.rtc.opus import OpusEncoder
+
+        self.mask = mask
+        self.encoder = OpusEncoder(32000)
+        self.round = -1
+        self.payload = b""
+        self.asked = self.asked_before = 32000
+
+
 class AudioBridge:
     """Mixes the audio of the legs added with :meth:`add` (see the module docstring).
 
@@ -78,6 +93,9 @@ class AudioBridge:
         self._pos: dict[str, int] = {}
         self.dropped_samples = 0
         self.rounds = 0  #: mixing rounds made (one per tick in a call, whatever its size)
+        self.encodes = 0  #: Opus frames encoded once for several legs (:meth:`encoded`)
+        self._sharing: list[int] = []              # legs per mix
+        self._shared: list[_SharedEncode | None] = []   # per mix heard by several legs
 
     @property
     def legs(self) -> list[str]:
@@ -182,6 +200,36 @@ class AudioBridge:
             out = np.clip(mixed, -32768, 32767).astype(np.int16)
         return out
 
+    def encoded(self, leg: str, bitrate_bps: int = 32000) -> bytes | None:
+        """The next 20 ms for ``leg`` as one Opus payload, encoded once for every leg that
+        hears what it hears (a room's listeners); None when ``leg`` has a mix of its own,
+        speech for it alone is playing, or it is not at the start of a round: then it takes
+        :meth:`to_send` and encodes itself. Reading it moves ``leg`` on as
+        :meth:`to_send` would. ``bitrate_bps``: what the leg's own encoder would use; the
+        shared encoder takes the lowest its legs asked for in the round before."""
+        mix = self._mix.get(leg, -1)
+        if mix < 0 or self._sharing[mix] < 2 or self._overlays.get(leg) or leg not in self._pos:
+            return None
+        pos = max(self._pos[leg], self._r0)
+        if pos >= self._r1:
+            self._round(ROUND_SAMPLES)
+            pos = self._r0
+        if pos != self._r0 or self._r1 - self._r0 != ROUND_SAMPLES:
+            return None
+        shared = self._shared[mix]
+        if shared is None:
+            return None
+        shared.asked = min(shared.asked, bitrate_bps)
+        if shared.round != self._r0:
+            if shared.asked_before != shared.encoder.bitrate_bps:
+                shared.encoder.set_bitrate(shared.asked_before)
+            shared.payload = shared.encoder.encode(self._mixer.output(mix))
+            shared.round = self._r0
+            shared.asked_before, shared.asked = shared.asked, 1 << 30
+            self.encodes += 1
+        self._pos[leg] = self._r1
+        return shared.payload
+
     def _round(self, n: int) -> None:
         """A new mixing round of up to ``n`` samples, after the last."""
         made = self._mixer.mix(min(n, ROUND_SAMPLES))
@@ -229,6 +277,14 @@ class AudioBridge:
                 masks.append(mask)
             self._mix[to] = masks.index(mask)
         self._mixer.set_mixes(masks)
+        self._sharing = [0] * len(masks)
+        for m in self._mix.values():
+            if m >= 0:
+                self._sharing[m] += 1
+        # one encoder per mix that several legs hear, kept while its mask lasts
+        kept = {shared.mask: shared for shared in self._shared if shared is not None}
+        self._shared = [(kept.get(mask) or _SharedEncode(mask)) if legs_of >= 2 else None
+                        for mask, legs_of in zip(masks, self._sharing)]
         self._r0 = self._r1   # the last round is over
         for leg in self._pos:
             self._pos[leg] = self._r1
