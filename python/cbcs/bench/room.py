@@ -179,6 +179,10 @@ async def _serve(pipes: list[Any], listeners: int, seconds: float,
         r["mixes"] = call.bridge.mixes()
         r["modes"] = {p: leg.mode for p, leg in call.legs.items()}
         r["load"] = os.getloadavg()[0]
+        figures = await centre.figures("room")
+        r["speaker_legs"] = {p: {k: figures[p].get(k) for k in
+                                 ("jitter_buffer_ms", "concealed_pct", "loss_after_recovery_pct")}
+                             for p in SPEAKERS if p in figures}
         await asyncio.sleep(1.5)   # the last markers arrive
         for p in pipes:
             p.send(("window", t0, t1))
