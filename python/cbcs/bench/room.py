@@ -149,8 +149,11 @@ async def _serve(pipes: list[Any], listeners: int, seconds: float,
     r: dict[str, Any] = {}
     try:
         n = 0
-        for i in range(len(pipes)):
-            offers = await recv(i)
+        # the listeners join first: 50 set-ups in a burst stall this loop for a while, and a
+        # speaker connected through them would keep the jitter buffer that stall taught it
+        offers_of = [await recv(i) for i in range(len(pipes))]
+        for i in [*range(1, len(pipes)), 0]:
+            offers = offers_of[i]
             parties = list(SPEAKERS) if i == 0 else [
                 f"supervisor:l{n + k}" for k in range(len(offers))]
             n += 0 if i == 0 else len(offers)
@@ -165,7 +168,7 @@ async def _serve(pipes: list[Any], listeners: int, seconds: float,
         if not share_encode:   # the peer: every leg encodes its own frame
             for leg in call.legs.values():
                 leg.peer.audio_sender.shared = None
-        await asyncio.sleep(2.0)   # every jitter buffer settles
+        await asyncio.sleep(3.0)   # every jitter buffer settles
         t0, cpu0, wall0 = wall_ms(), time.process_time(), time.monotonic()
         rounds0, encodes0 = call.bridge.rounds, call.bridge.encodes
         await asyncio.sleep(seconds)
