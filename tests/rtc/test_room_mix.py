@@ -36,7 +36,7 @@ def test_a_room_of_four_speakers_and_fifty_listeners_hears_everyone_once_mixed()
     assert all(r["shared_frames"][p] == 0 for p in room.SPEAKERS)
     assert r["speakers_ok"], r["speakers_heard"]          # everyone but itself
     assert len(scores) == LISTENERS
-    for heard in r["listener_heard"]:                     # every speaker, four markers in five at least
+    for heard in r["listener_heard"]:   # every speaker, four markers in five at least
         assert all(said >= 8 and h >= 0.8 * said for h, said in heard), heard
     assert r["loss_pct_max"] <= 10.0, sorted(scores, key=lambda s: -s[2])[:3]
     assert all(s[1] < 600.0 for s in scores), sorted(scores, key=lambda s: -s[1])[:3]
