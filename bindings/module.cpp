@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   cbcs::bindings::register_cc(m);
   cbcs::bindings::register_dsp(m);
   cbcs::bindings::register_rtc(m);
+  cbcs::bindings::register_mix(m);
 }

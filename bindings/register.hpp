@@ -20,6 +20,7 @@ void register_fec(pybind11::module_& m);
 void register_cc(pybind11::module_& m);
 void register_dsp(pybind11::module_& m);
 void register_rtc(pybind11::module_& m);
+void register_mix(pybind11::module_& m);
 
 // The bytes of a Python bytes object, without copying (valid while the object lives).
 inline std::span<const uint8_t> BytesView(const pybind11::bytes& b) {

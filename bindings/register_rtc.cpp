@@ -239,6 +239,18 @@ void register_rtc(py::module_& m) {
            },
            "pcm"_a, "transport_seq"_a,
            "Encode one int16[960] frame: the RTP packet, or None when the encoder failed.")
+      .def("next_encoded",
+           [](rtc::AudioSender& s, const py::bytes& payload, int transport_seq) -> py::object {
+             std::array<uint8_t, rtc::AudioSender::kMaxPacket> out;
+             // framing only (no encode): short enough to keep the GIL
+             const std::size_t n =
+                 s.NextEncoded(BytesView(payload), static_cast<uint16_t>(transport_seq), out);
+             if (n == 0) return py::none();
+             return py::bytes(reinterpret_cast<const char*>(out.data()), n);
+           },
+           "payload"_a, "transport_seq"_a,
+           "Frame one already encoded 20 ms Opus payload: the RTP packet, or None (empty "
+           "or oversized payload, counted as an encode error).")
       .def("sent", &rtc::AudioSender::Sent, "The packet from next() is on its way.")
       .def_property_readonly("last_timestamp", &rtc::AudioSender::LastTimestamp)
       .def_property_readonly("last_payload_size", &rtc::AudioSender::LastPayloadSize)

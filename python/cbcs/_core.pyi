@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Agc', 'AudioLink', 'AudioReceiver', 'AudioSender', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'OpusDecoder', 'OpusEncoder', 'Pacer', 'ProsodyTracker', 'ProsodyTurn', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RtpPacket', 'SendSideBwe', 'SequenceGuard', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_build_extensions', 'rtp_find_extension', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
+__all__: list[str] = ['Agc', 'AudioLink', 'AudioReceiver', 'AudioSender', 'Denoiser', 'EModelResult', 'FecGroupDecoder', 'FecGroupEncoder', 'FeedbackGenerator', 'GenericNack', 'JitterBuffer', 'JitterDistribution', 'Link', 'NackGenerator', 'OpusDecoder', 'OpusEncoder', 'Pacer', 'ProsodyTracker', 'ProsodyTurn', 'RedBlock', 'RedEncoder', 'RedReceiver', 'ReedSolomon', 'Resampler', 'RetransmissionHistory', 'RoomMixer', 'RtpPacket', 'SendSideBwe', 'SequenceGuard', 'UlpfecHeader', 'Vad', 'allocation_count', 'burst_ratio', 'emodel', 'fec_residual', 'gf_kernels', 'mos_from_r', 'nack_build', 'nack_parse', 'protection_decide', 'red_build', 'red_parse', 'red_residual', 'rtp_build', 'rtp_build_extensions', 'rtp_find_extension', 'rtp_parse', 'rtx_unwrap', 'rtx_wrap', 'transport_feedback_build', 'transport_feedback_parse', 'ulpfec_build', 'ulpfec_parse', 'ulpfec_recover']
 class JitterDistribution:
     """
     Members:
@@ -605,6 +605,10 @@ class AudioSender:
         """
         Encode one int16[960] frame: the RTP packet, or None when the encoder failed.
         """
+    def next_encoded(self, payload: bytes, transport_seq: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+        """
+        Frame one already encoded 20 ms Opus payload: the RTP packet, or None (empty or oversized payload, counted as an encode error).
+        """
     def sent(self) -> None:
         """
         The packet from next() is on its way.
@@ -652,6 +656,54 @@ class SequenceGuard:
         ...
     @property
     def rejected(self) -> int:
+        ...
+class RoomMixer:
+    """
+    Speakers' audio queued, summed once per round, and every heard-by mask's mix made from that sum (see cbcs.media.mix).
+    """
+    def __init__(self, *, max_speakers: typing.SupportsInt | typing.SupportsIndex = 16, max_mixes: typing.SupportsInt | typing.SupportsIndex = 32, max_round_samples: typing.SupportsInt | typing.SupportsIndex = 960, queue_samples: typing.SupportsInt | typing.SupportsIndex = 5760) -> None:
+        ...
+    def clear(self, speaker: typing.SupportsInt | typing.SupportsIndex) -> None:
+        """
+        Drop what waits in a speaker's queue.
+        """
+    def mix(self, n: typing.SupportsInt | typing.SupportsIndex) -> int:
+        """
+        One round of min(n, max_round_samples) samples; how many.
+        """
+    def output(self, mix: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.int16]:
+        """
+        Mix ``mix`` of the last round (read-only, overwritten by the next mix()).
+        """
+    def push(self, speaker: typing.SupportsInt | typing.SupportsIndex, pcm: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]) -> int:
+        """
+        Queue a speaker's int16[n]; the oldest samples dropped to make room, or -1 (a slot out of range or not int16[n]: nothing queued).
+        """
+    def queued(self, speaker: typing.SupportsInt | typing.SupportsIndex) -> int:
+        ...
+    def set_mixes(self, masks: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> None:
+        """
+        The heard-by masks (bit s: speaker slot s) mixed from the next round on.
+        """
+    @property
+    def active(self) -> int:
+        """
+        Mask of the speakers who had audio in the last round.
+        """
+    @property
+    def max_round_samples(self) -> int:
+        ...
+    @property
+    def max_speakers(self) -> int:
+        ...
+    @property
+    def mixes(self) -> int:
+        ...
+    @property
+    def queue_samples(self) -> int:
+        ...
+    @property
+    def round_samples(self) -> int:
         ...
 def allocation_count() -> int:
     """

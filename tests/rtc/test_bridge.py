@@ -113,3 +113,70 @@ def test_speech_for_one_leg_is_heard_by_it_alone_over_the_others_ducked() -> Non
         b.overlay("agent", np.zeros(10, np.float32))
     with pytest.raises(ConfigError):
         AudioBridge(duck=1.5)
+
+
+def test_a_room_mixes_once_per_tick_and_its_listeners_share_one_mix() -> None:
+    b = AudioBridge()
+    speakers = [f"agent:s{i}" for i in range(4)]
+    listeners = [f"supervisor:l{i}" for i in range(50)]
+    for leg in speakers:
+        b.add(leg)
+    for leg in listeners:
+        b.add(leg, heard_by=lambda to: False)
+    assert b.speakers == speakers and b.mixes() == 5   # each speaker's, the listeners'
+    for tick in range(3):
+        for i, leg in enumerate(speakers):
+            b.heard(leg, tone(10 ** i))
+            b.heard(leg, tone(10 ** i))
+        for leg in listeners:
+            b.heard(leg, tone(7, 960))                   # heard by no one
+        sent = {leg: b.to_send(leg, 960) for leg in speakers + listeners}
+        assert b.rounds == tick + 1                        # one round for 54 legs
+        assert all(np.all(sent[leg] == 1111) for leg in listeners)
+        assert [int(sent[leg][0]) for leg in speakers] == [1110, 1101, 1011, 111]
+
+
+def test_what_a_whisperer_said_before_barging_in_never_reaches_the_customer() -> None:
+    b = AudioBridge()
+    b.add("customer:c"), b.add("agent:a")
+    b.add("supervisor:s", heard_by=lambda to: to.startswith("agent:"))
+    b.heard("supervisor:s", tone(500))                  # whispered, not mixed yet
+    b.set_heard_by("supervisor:s", None)                 # barges in
+    assert np.all(b.to_send("customer:c", 480) == 0)
+    b.heard("supervisor:s", tone(300))
+    assert np.all(b.to_send("customer:c", 480) == 300)
+
+
+def test_more_legs_heard_at_once_than_the_bridge_has_speakers_is_refused() -> None:
+    b = AudioBridge(max_speakers=2)
+    b.add("a"), b.add("b")
+    b.add("listener", heard_by=lambda to: False)        # heard by no one: no slot
+    with pytest.raises(ConfigError, match="at most 2"):
+        b.add("c")
+    with pytest.raises(ConfigError):
+        AudioBridge(max_speakers=65)
+
+
+def test_a_rooms_listeners_share_one_encode_and_a_speaker_encodes_its_own() -> None:
+    from cbcs.rtc.opus import OpusDecoder
+
+    b = AudioBridge()
+    b.add("agent:s0"), b.add("agent:s1")
+    listeners = [f"supervisor:l{i}" for i in range(5)]
+    for leg in listeners:
+        b.add(leg, heard_by=lambda to: False)
+    t = np.arange(960)
+    for tick in range(5):
+        said = (8000 * np.sin(2 * np.pi * 440 * (t + 960 * tick) / 48000)).astype(np.int16)
+        b.heard("agent:s0", said)
+        payloads = {b.encoded(leg, 24000) for leg in listeners}
+        assert len(payloads) == 1 and None not in payloads     # one encode for five
+        assert b.encoded("agent:s1") is None                   # its own mix: encodes itself
+        assert np.array_equal(b.to_send("agent:s1", 960), said)
+        assert b.encoded(listeners[0]) is not None              # the next round
+        b.to_send("agent:s1", 960)
+    assert b.encodes == 10 and b.rounds == 10
+    decoded = OpusDecoder().decode(payloads.pop())
+    assert decoded is not None and decoded.size == 960
+    b.overlay(listeners[1], tone(100, 960))                     # speech for one alone
+    assert b.encoded(listeners[1]) is None and b.to_send(listeners[1], 960)[0] != 0

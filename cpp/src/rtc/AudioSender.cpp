@@ -47,6 +47,28 @@ std::size_t AudioSender::Next(std::span<const int16_t, codec::kOpusFrameSamples>
   now.timestamp = ts;
   now.size = static_cast<std::size_t>(n);
   ++frames_;
+  return Packetize(ts, transport_seq, out);
+}
+
+std::size_t AudioSender::NextEncoded(std::span<const uint8_t> opus_payload,
+                                     uint16_t transport_seq, std::span<uint8_t> out) noexcept {
+  const uint32_t ts = next_timestamp_;
+  next_timestamp_ += codec::kOpusFrameSamples;
+  if (opus_payload.empty() || opus_payload.size() > codec::kOpusMaxPacket) {
+    ++encode_errors_;
+    return 0;
+  }
+  Frame& now = history_[frames_ % history_.size()];
+  std::copy(opus_payload.begin(), opus_payload.end(), now.data.begin());
+  now.timestamp = ts;
+  now.size = opus_payload.size();
+  ++frames_;
+  return Packetize(ts, transport_seq, out);
+}
+
+std::size_t AudioSender::Packetize(uint32_t ts, uint16_t transport_seq,
+                               std::span<uint8_t> out) noexcept {
+  const auto& now = history_[(frames_ - 1) % history_.size()];
   const std::span<const uint8_t> opus(now.data.data(), now.size);
 
   std::array<uint8_t, kMaxPacket> body_buffer;
@@ -57,7 +79,7 @@ std::size_t AudioSender::Next(std::span<const int16_t, codec::kOpusFrameSamples>
     std::size_t count = 0;
     const std::size_t have = std::min<std::size_t>(frames_ - 1, red_depth_);
     for (std::size_t back = have; back >= 1; --back) {  // oldest first
-      const Frame& f = history_[(frames_ - 1 - back) % history_.size()];
+      const auto& f = history_[(frames_ - 1 - back) % history_.size()];
       const uint32_t offset = ts - f.timestamp;
       if (offset > 0 && offset < rtp::RedPayload::kMaxTimestampOffset &&
           f.size <= rtp::RedPayload::kMaxBlockLength) {

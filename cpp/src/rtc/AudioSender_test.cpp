@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -73,6 +74,48 @@ TEST(AudioSender, AnUnsentPacketLeavesNoSequenceGapButTimeMovesOn) {
   EXPECT_EQ(p.Timestamp(), 960u);
   EXPECT_FALSE(p.HasExtension());
   EXPECT_EQ(p.PayloadType(), 111);
+}
+
+TEST(AudioSender, TwoLegsFrameOneSharedEncodeEachWithItsOwnSequenceAndRed) {
+  codec::VoiceEncoder shared(32000, true, 10, 5), unused_a(32000, true, 10, 5),
+      unused_b(32000, true, 10, 5);
+  AudioSender a(unused_a, {111, 0xA, 100, 5000}), b(unused_b, {111, 0xB, 7, 0});
+  b.SetRed(63, 1);
+  std::array<uint8_t, codec::kOpusMaxPacket> opus{};
+  std::array<uint8_t, AudioSender::kMaxPacket> out{};
+  std::array<std::size_t, 3> sizes{};
+  const uint64_t before = testing::AllocationCount();
+  for (int i = 0; i < 3; ++i) {
+    const int n = shared.Encode(Tone(i), opus);
+    ASSERT_GT(n, 0);
+    sizes[i] = static_cast<std::size_t>(n);
+    const std::span<const uint8_t> payload(opus.data(), sizes[i]);
+    rtp::RtpPacket p;
+    std::size_t size = a.NextEncoded(payload, 0, out);
+    ASSERT_EQ(rtp::RtpPacket::Parse({out.data(), size}, p), rtp::RtpParseStatus::kOk);
+    EXPECT_EQ(p.Ssrc(), 0xAu);
+    EXPECT_EQ(p.Sequence(), 100 + i);
+    EXPECT_EQ(p.Timestamp(), 5000u + 960u * i);
+    EXPECT_TRUE(std::equal(payload.begin(), payload.end(), p.Payload().begin(),
+                           p.Payload().end()));
+    a.Sent();
+    size = b.NextEncoded(payload, 0, out);
+    ASSERT_EQ(rtp::RtpPacket::Parse({out.data(), size}, p), rtp::RtpParseStatus::kOk);
+    EXPECT_EQ(p.Sequence(), 7 + i);
+    EXPECT_EQ(p.PayloadType(), 63);
+    std::array<rtp::RedBlock, 8> blocks;
+    std::size_t count = 0;
+    ASSERT_EQ(rtp::RedPayload::Parse(p.Payload(), blocks, count), rtp::RedParseStatus::kOk);
+    ASSERT_EQ(count, i == 0 ? 1u : 2u);   // the previous shared payload rides along
+    EXPECT_EQ(blocks[count - 1].data.size(), sizes[i]);
+    if (i > 0) {
+      EXPECT_EQ(blocks[0].data.size(), sizes[i - 1]);
+    }
+    b.Sent();
+  }
+  EXPECT_EQ(testing::AllocationCount(), before);
+  EXPECT_EQ(a.NextEncoded({}, 0, out), 0u);   // nothing to frame: counted
+  EXPECT_EQ(a.EncodeErrors(), 1);
 }
 
 TEST(AudioSender, BadExtensionIdsAreRefused) {

@@ -16,6 +16,7 @@ from cbcs.media.dsp import (
 )
 from cbcs.media.fec import ReedSolomon, TooManyLossesError, available_kernels
 from cbcs.media.jitter import JitterBuffer, JitterStats, Playout, PlayoutKind, PutStatus
+from cbcs.media.mix import RoomMixer
 
 __all__ = [
     "Agc",
@@ -35,6 +36,7 @@ __all__ = [
     "PutStatus",
     "ReedSolomon",
     "Resampler",
+    "RoomMixer",
     "SendSideBwe",
     "TooManyLossesError",
     "TransportFeedback",

@@ -36,7 +36,7 @@ from cbcs.rtc.media import (Fill, PacedAudioTrack, PatternVideoTrack, PlayoutRec
                              silence)
 from cbcs.rtc.opus import OpusEncoder
 from cbcs.rtc.receive import JitterBufferReceiver
-from cbcs.rtc.send import AudioSender, IdleAudioTrack
+from cbcs.rtc.send import AudioSender, IdleAudioTrack, Shared
 from cbcs.rtc.stats import CallStats
 from cbcs.rtc.tickread import TickReader
 from cbcs.rtc.video import SilentVideoTrack, VideoPort, header_extension
@@ -202,7 +202,8 @@ class Peer(BasePeer):
     denoiser when ``denoise=True``. ``red_depth=None`` (default) sizes the RED copies we
     send from the loss the remote's transport feedback reports (:mod:`cbcs.rtc.protection`);
     a number fixes it. ``clock``: the media clock shared with the other legs of a call
-    (default: one of its own).
+    (default: one of its own). ``shared(bitrate_bps)``: this frame already encoded once
+    for several legs (the call's bridge gives it to a room's listeners), or None.
     """
 
     media_path = "cbcs"
@@ -211,7 +212,8 @@ class Peer(BasePeer):
                  ice_addresses: Sequence[str] | None = None, fill: Fill = silence,
                  loopback_only_remote: bool = False, start_bitrate_bps: int = 32000,
                  denoise: bool = False, red_depth: int | None = None, video: bool = False,
-                 clock: MediaClock | None = None, forward_video: bool = False) -> None:
+                 clock: MediaClock | None = None, forward_video: bool = False,
+                 shared: Shared | None = None) -> None:
         super().__init__(impair=impair, seed=seed, ice_addresses=ice_addresses, fill=fill,
                          loopback_only_remote=loopback_only_remote, video=video,
                          forward_video=forward_video)
@@ -239,6 +241,7 @@ class Peer(BasePeer):
         self.link: AudioLink | None = None
         self._on_audio: AudioHandler | None = None
         self.clock = clock
+        self.shared = shared
         self._clocked = False
         self._steps = 0
         self._reader: TickReader | None = None
@@ -251,7 +254,8 @@ class Peer(BasePeer):
                                   "got none")
         self._transceiver = transceiver
         self.audio_sender = AudioSender(sender, self.opus, self.fill,
-                                        payload_type=self.offer.opus_pt, send=self._send_rtp)
+                                        payload_type=self.offer.opus_pt, send=self._send_rtp,
+                                        shared=self.shared)
         self.core.append("send:libopus+fec")
         receiver = transceiver.receiver
         denoiser = _make_denoiser() if self.denoise else None

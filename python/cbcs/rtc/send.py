@@ -25,6 +25,8 @@ from cbcs.rtc.media import Fill
 from cbcs.rtc.opus import OpusEncoder
 
 FRAME = 960
+#: ``shared(bitrate_bps) -> opus payload or None``: a frame encoded once for several legs
+Shared = Callable[[int], bytes | None]
 #: Seconds from the NTP epoch (1900) to the Unix epoch (1970).
 _NTP_UNIX = 2_208_988_800
 
@@ -58,6 +60,9 @@ class IdleAudioTrack(MediaStreamTrack):
 class AudioSender:
     """Encodes and sends one 20 ms frame per :meth:`tick` through ``send(packet)``.
 
+    With ``shared``, a frame that several legs hear alike (a room's listeners) is encoded
+    once for all of them and only framed here (our own sequence numbers, SSRC and RED).
+
     The core's ``AudioSender`` encodes and frames each packet with the GIL released. After
     :meth:`set_red`, each Opus payload goes out in a RED packet together with the previous
     ``red_depth`` ones. After :meth:`set_extensions`, every packet carries the BUNDLE mid (as
@@ -66,10 +71,15 @@ class AudioSender:
     """
 
     def __init__(self, sender: Any, encoder: OpusEncoder, fill: Fill, *,
-                 payload_type: int, send: Callable[[bytes], None]) -> None:
+                 payload_type: int, send: Callable[[bytes], None],
+                 shared: Shared | None = None) -> None:
         self.sender = sender
         self.encoder = encoder
         self.fill = fill
+        #: one encode shared with other legs: ``shared(bitrate_bps)`` gives this frame's Opus
+        #: payload, or None (then ``fill`` and our own encoder make it)
+        self.shared = shared
+        self.shared_frames = 0
         self.payload_type = payload_type
         self.send = send
         self.on_sent: Callable[[int, int, float], None] | None = None
@@ -114,9 +124,14 @@ class AudioSender:
         (:func:`~cbcs.rtc.media.mono_ms`: the send time the estimator is told) and ``wall``
         on the machine clock (:func:`~cbcs.rtc.media.wall_ms`: what ``fill`` and the sender
         reports see); never raises (a send error is counted)."""
-        pcm = self.fill(self._samples, FRAME, wall)
+        payload = self.shared(self.encoder.bitrate_bps) if self.shared is not None else None
+        data: bytes | None
+        if payload is not None:
+            data = self.core.next_encoded(payload, self._tseq & 0xFFFF)
+            self.shared_frames += 1
+        else:
+            data = self.core.next(self.fill(self._samples, FRAME, wall), self._tseq & 0xFFFF)
         self._samples += FRAME
-        data: bytes | None = self.core.next(pcm, self._tseq & 0xFFFF)
         if data is None:
             return  # the encoder failed: counted by the core
         try:

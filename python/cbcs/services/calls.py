@@ -13,9 +13,12 @@ from it for ``media_timeout_s``; the call ends with its last leg.
 
 A leg's ``mode``: ``join`` (hears everyone, heard by everyone: the customer's and the
 agent's legs), ``listen`` (hears everyone, heard by no one) or ``whisper`` (hears everyone,
-heard by the call's agents only). Only a supervisor (or an admin) listens or whispers, and
-a supervisor's leg listens unless it asks otherwise; :meth:`CallCentre.set_mode` changes
-it during the call (a supervisor barging in).
+heard by the call's agents only). The bridge mixes once per tick for the whole call (a
+room: a few speakers, many listeners; see :mod:`cbcs.rtc.bridge`), and the legs that hear
+alike (every ``listen`` leg) share one Opus encode; ``max_legs`` bounds a call's size. An
+interpreter or a second agent is one more ``join`` leg. Only a supervisor (or an admin)
+listens or whispers, and a supervisor's leg listens unless it asks otherwise;
+:meth:`CallCentre.set_mode` changes it during the call (a supervisor barging in).
 
 Quality for people: every ``quality_every_s`` the centre reads each leg's figures (MOS,
 loss before and after recovery, jitter-buffer delay, estimated bandwidth towards the party,
@@ -229,8 +232,11 @@ class CallCentre:
         def fill(start: int, n: int, wall: float) -> npt.NDArray[np.int16]:
             return bridge.to_send(party, n)
 
+        def shared(bitrate_bps: int) -> bytes | None:
+            return bridge.encoded(party, bitrate_bps)
+
         peer = Peer(ice_addresses=self.ice_addresses, fill=fill, denoise=role == "customer",
-                    clock=call.clock, forward_video=True)
+                    clock=call.clock, forward_video=True, shared=shared)
         peer.recorder = _BridgeSink(bridge, party)
         try:
             answer: str = await peer.answer(sdp)

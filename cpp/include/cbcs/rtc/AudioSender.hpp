@@ -40,6 +40,11 @@ class AudioSender {
   // when the encoder failed (counted) or `out` is too small.
   std::size_t Next(std::span<const int16_t, codec::kOpusFrameSamples> pcm,
                    uint16_t transport_seq, std::span<uint8_t> out) noexcept;
+  // The same with the Opus payload of this frame already encoded (one encode of a mix
+  // that several legs hear, each with its own sequence numbers, SSRC and RED history);
+  // 0 (counted as an encode error) for an empty or oversized payload.
+  std::size_t NextEncoded(std::span<const uint8_t> opus_payload, uint16_t transport_seq,
+                          std::span<uint8_t> out) noexcept;
   void Sent() noexcept;
 
   uint32_t LastTimestamp() const noexcept { return last_timestamp_; }
@@ -52,6 +57,9 @@ class AudioSender {
     std::size_t size = 0;
     std::array<uint8_t, codec::kOpusMaxPacket> data{};
   };
+
+  // Frames the newest payload of the ring (timestamp ts) into `out`.
+  std::size_t Packetize(uint32_t ts, uint16_t transport_seq, std::span<uint8_t> out) noexcept;
 
   codec::VoiceEncoder& encoder_;
   AudioSendConfig config_;
