@@ -77,6 +77,9 @@ gates: setup
 	# Not all of issue 19's bounds hold yet (the node decodes and re-encodes each leg's audio:
 	# on latam-3g + cross-border it adds a little over 40 ms p95): report the bridge's figures.
 	$(CBCS) bench bridge --short --json build/bench-bridge.json
+	# A room of 4 speakers and 50 listeners: MOS >= 4 for every listener holds on a quiet
+	# machine, not always under load (the node misses ticks): reported, not gated.
+	$(CBCS) bench room --short --json build/bench-room.json
 	# Issue 20: Bergamot's pairs with English (the LLM's take seconds a sentence: not in CI),
 	# then captions with their translation in a call, gated on the issue's p95 bounds.
 	$(CBCS) bench translate --short --no-llm --gate --json build/bench-translate.json
