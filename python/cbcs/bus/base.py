@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, Protocol
 
 from cbcs.errors import CbcsError
@@ -80,6 +80,10 @@ class Bus(Protocol):
 
     async def online(self, agent_ids: Iterable[str]) -> set[str]:
         """Which of ``agent_ids`` have a live heartbeat."""
+
+    def on_resume(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` each time the bus works again after an outage: events
+        published meanwhile may be lost, so its listener re-reads the store."""
 
     async def close(self) -> None:
         """Stop; harmless twice."""

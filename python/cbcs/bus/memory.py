@@ -45,6 +45,9 @@ class MemoryBus:
         now = self._clock()
         return {a for a in agent_ids if self._presence.get(a, 0.0) > now}
 
+    def on_resume(self, callback: Callable[[], None]) -> None:
+        """In one process the bus never goes away: nothing to resume."""
+
     async def close(self) -> None:
         for sub in list(self._subs):
             sub.close()

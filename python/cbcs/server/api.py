@@ -22,7 +22,7 @@ from cbcs.server.audit import detail as audit_detail
 from cbcs.server.audit import target as audit_target
 from cbcs.server.auth import AuthError, Principal, Role
 from cbcs.services.conversations import Forbidden, NoQueue
-from cbcs.store.errors import Conflict, NotFound, StoreError
+from cbcs.store.errors import Conflict, NotFound, StoreError, StoreFull
 
 log = logging.getLogger("cbcs.server")
 
@@ -71,8 +71,11 @@ def classify(exc: BaseException) -> tuple[int, str, str]:
         return 409, "no_queue", str(exc)
     if isinstance(exc, (ConfigError, ExpressionError)):
         return 422, "invalid", str(exc)
+    if isinstance(exc, StoreFull):
+        return 507, "storage_full", ("the service's storage is full: nothing was stored; "
+                                     "try again later")
     if isinstance(exc, (StoreError, BusError)):
-        return 503, "unavailable", "storage or bus unavailable: try again"
+        return 503, "unavailable", "storage or bus unavailable: nothing was done; try again"
     return 500, "internal", "internal error"
 
 
@@ -200,9 +203,9 @@ def aiohttp_handler(route: Route, node: Gate
             return exc.response()
         except Exception as exc:   # noqa: BLE001 - every error becomes a JSON answer
             status, code, message = classify(exc)
-            if status >= 500:
+            if status == 500:   # an outage of the store or bus is logged there, once
                 log.error("%s %s failed: %s", route.method, route.path, type(exc).__name__,
-                          exc_info=status == 500)
+                          exc_info=True)
             await audit(status)
             return error_response(status, code, message)
         await audit(route.status)

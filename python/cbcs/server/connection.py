@@ -27,6 +27,8 @@ from cbcs.server.auth import Principal
 SLOW_CONSUMER = 4008
 #: Close code for a token that expired while the socket was open.
 TOKEN_EXPIRED = 4001
+#: Close code (RFC 6455 registry) for a connection the service cannot take now.
+TRY_AGAIN_LATER = 1013
 #: Bytes waiting in a socket's buffer above which its client counts as behind.
 BEHIND_BYTES = 256 * 1024
 

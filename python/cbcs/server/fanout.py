@@ -7,7 +7,9 @@ agent's consoles, ``room.*`` (comments, numbered by the bus) to the room's viewe
 Messages reach each client exactly once and in order. A client follows a conversation
 from a sequence number; a live message with the next number goes out at once, one it has
 had is skipped, and one past a gap (messages posted on two nodes at once may cross on the
-bus) makes the client catch up from the store, which has the last word.
+bus) makes the client catch up from the store, which has the last word. When the bus comes
+back after an outage (messages posted meanwhile were stored but not carried), every
+follower catches up from the store.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Fanout:
         self._agents: dict[str, dict[int, Follower]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._subs: list[Subscription] = []
+        self._catching_up: set[asyncio.Task[None]] = set()
         #: called with each agent.* event after it is forwarded (e.g. to follow assignments)
         self.on_agent_event: Callable[[Follower, dict[str, Any]], None] | None = None
 
@@ -63,6 +66,16 @@ class Fanout:
             self._subs.append(sub)
             self._tasks.append(asyncio.create_task(self._pump(sub, handle),
                                                    name=f"cbcs-fanout-{pattern}"))
+        self.bus.on_resume(self._bus_resumed)
+
+    def _bus_resumed(self) -> None:
+        """The bus is back: what was posted while it was away comes from the store."""
+        loop = asyncio.get_running_loop()
+        for conversation, followers in list(self._conversations.items()):
+            for f in list(followers.values()):
+                task = loop.create_task(self.catch_up(f, conversation))
+                self._catching_up.add(task)
+                task.add_done_callback(self._catching_up.discard)
 
     async def stop(self) -> None:
         for sub in self._subs:

@@ -22,7 +22,9 @@ ERROR_SCHEMA = {
 _REASONS = {400: "bad request", 401: "no token, or a bad or expired one",
             403: "the role or owner may not do this", 404: "no such thing",
             409: "not possible in the current state", 413: "body too large", 415: "not JSON", 422: "the body does not fit the schema",
-            429: "rate limited"}
+            429: "rate limited",
+            503: "the store or the bus is unavailable: nothing was done; try again",
+            507: "the store's disk is full: nothing was stored; try again later"}
 
 
 def document(routes: Sequence[Route], frames: Sequence[type[BaseModel]], *, title: str,
@@ -56,7 +58,9 @@ def document(routes: Sequence[Route], frames: Sequence[type[BaseModel]], *, titl
             ok["content"] = {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{r.answer.__name__}"}}}
         responses: dict[str, Any] = {str(r.status): ok}
-        errors = [400, 429]
+        errors = [400, 429, 503]
+        if r.method in ("POST", "PUT", "DELETE"):
+            errors.append(507)
         if r.roles:
             errors += [401, 403]
             op["security"] = [{"bearer": []}]

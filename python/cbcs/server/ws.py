@@ -3,7 +3,8 @@
 A bad frame (malformed JSON, wrong type, unknown field, a refused action) is answered with
 an ``error`` frame naming the reason and the connection stays open; a frame over the size
 limit closes it (code 1009), as the WebSocket protocol prescribes; a token that expires
-closes it with code 4001.
+closes it with code 4001; a console that cannot be registered because the store or the
+bus is down is told ``unavailable`` and closed with code 1013 (try again later).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from cbcs.server import schemas
 from cbcs.server.api import (ApiError, classify, describe_validation, error_response, load_json,
                              printable)
 from cbcs.server.auth import AuthError, Principal
-from cbcs.server.connection import TOKEN_EXPIRED, Connection
+from cbcs.bus.base import BusError
+from cbcs.server.connection import TOKEN_EXPIRED, TRY_AGAIN_LATER, Connection
 from cbcs.server.rooms import RoomError
 from cbcs.services.calls import CallError
+from cbcs.store.errors import StoreError
 
 log = logging.getLogger("cbcs.server.ws")
 FRAME = TypeAdapter(schemas.ClientFrame)
@@ -94,7 +97,7 @@ class Session:
             self.error(exc.code, str(exc), ref)
         except Exception as exc:   # noqa: BLE001 - a refused action, answered in a frame
             status, code, message = classify(exc)
-            if status >= 500:
+            if status == 500:   # an outage of the store or bus is logged there, once
                 log.warning("ws %s failed: %s", frame.type, type(exc).__name__)
             self.error(code, message, ref)
 
@@ -244,8 +247,13 @@ async def handler(request: web.Request) -> web.StreamResponse:
     session = Session(node, conn)
     node.connections.add(session)
     node.metrics.ws_connections.inc()
-    await node.connected(session)
     try:
+        try:
+            await node.connected(session)
+        except (StoreError, BusError):   # an outage, which the store or bus logs once
+            session.error("unavailable", "storage or bus unavailable: connect again in a "
+                          "moment")
+            conn.close_soon(TRY_AGAIN_LATER, "try again later")
         async for msg in ws:
             if principal.expires_at is not None and node.clock() >= principal.expires_at:
                 conn.close_soon(TOKEN_EXPIRED, "token expired")

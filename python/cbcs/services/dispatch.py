@@ -28,13 +28,15 @@ from cbcs.contact.ticket import Ticket, TicketPriority
 from cbcs.routing.engine import AgentState, Router
 from cbcs.routing.sla import queue_stats
 from cbcs.routing.workflow import Workflow
-from cbcs.store.errors import NotFound, StoreError
+from cbcs.store.errors import NotFound, StoreError, StoreUnavailable
 
 if TYPE_CHECKING:
     from cbcs.store.sql import SqlStore
 
 log = logging.getLogger("cbcs.routing")
-ROUTING = "routing"   # bus topic: {"kind": "task"|"agent"|"queue", "id": ..., "node": ...}
+ROUTING = "routing"   # bus topic: {"kind": "task"|"agent"|"queue"|"node", "id": ..., "node": ...}
+#: presence key of a node itself (beside its agents'): how the others tell it died
+NODE_KEY = "@node:"
 
 
 class Dispatcher:
@@ -55,6 +57,10 @@ class Dispatcher:
         self.router = Router()
         self.hosted: set[str] = set()          # agents connected to this node
         self._online: set[str] = set()
+        self._missing: dict[str, float] = {}   # agent -> when their presence went missing
+        self._reported: set[str] = set()       # loops whose failure is logged already
+        self._resync_now = False
+        self._peers: dict[str, float | None] = {}   # other nodes -> missing since
         self._kick = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._routing_lock = asyncio.Lock()
@@ -68,14 +74,20 @@ class Dispatcher:
             self.router.set_workflow(Workflow.compile(queue))
         await self.resync()
         if background:
+            self.bus.on_resume(self._bus_resumed)
             sub = self.bus.subscribe(ROUTING)
             self._tasks = [asyncio.create_task(self._listen(sub), name="cbcs-dispatch-bus"),
                            asyncio.create_task(self._beat(), name="cbcs-dispatch-presence"),
                            asyncio.create_task(self._loop(), name="cbcs-dispatch")]
+            await self._announce("up")
 
     async def stop(self) -> None:
         """Stop the loops (harmless twice); offers made here stay in the store and time out."""
         tasks, self._tasks = self._tasks, []
+        if tasks:   # the other nodes hear of a clean stop: no node death to report
+            with contextlib.suppress(BusError):
+                await self.bus.forget(NODE_KEY + self.node)
+            await self._announce("stopped")
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -85,15 +97,32 @@ class Dispatcher:
     def kick(self) -> None:
         self._kick.set()
 
+    def _bus_resumed(self) -> None:
+        # routing events of the outage were lost: re-read the store at the next pass
+        self._resync_now = True
+        self.kick()
+
+    def _trouble(self, where: str, error: Exception) -> None:
+        """Log a loop's failure once until it works again. An outage of the store or the
+        bus is not logged here: the store and the bus log it, once, with its reason."""
+        if isinstance(error, (StoreUnavailable, BusError)) or where in self._reported:
+            return
+        self._reported.add(where)
+        log.warning("routing: %s failed (%s: %s); trying again", where,
+                    type(error).__name__, error)
+
     async def _listen(self, sub: Any) -> None:
         try:
             async for _topic, event in sub:
                 if event.get("node") == self.node:
                     continue
+                if await self._peer_event(event):
+                    continue
                 try:
                     await self._refresh(event.get("kind"), str(event.get("id")))
+                    self._reported.discard("refresh")
                 except (StoreError, OSError) as error:
-                    log.warning("routing: refresh after %s failed: %s", event.get("kind"), error)
+                    self._trouble("refresh", error)   # the re-read on the timer catches up
                 self.kick()
         finally:
             sub.close()
@@ -110,13 +139,15 @@ class Dispatcher:
             self._kick.clear()
             try:
                 now = self.clock()
-                if now >= next_resync:
+                if now >= next_resync or self._resync_now:
+                    self._resync_now = False
                     await self.resync()
                     next_resync = now + self.resync_s
                 await self.sweep()
                 await self.route()
-            except (StoreError, BusError, OSError) as error:
-                log.warning("routing: %s; trying again", error)
+                self._reported.discard("pass")
+            except Exception as error:   # noqa: BLE001 - the loop must outlive any pass
+                self._trouble("pass", error)
                 await asyncio.sleep(self.sweep_s)
 
     async def _beat(self) -> None:
@@ -124,25 +155,77 @@ class Dispatcher:
         while True:
             try:
                 await self._heartbeat()
-            except (StoreError, BusError, OSError) as error:
-                log.warning("routing: presence: %s", error)
+                self._reported.discard("presence")
+            except Exception as error:   # noqa: BLE001 - presence must outlive any beat
+                self._trouble("presence", error)
             await asyncio.sleep(self.presence_ttl_s / 4)
 
+    async def _announce(self, state: str) -> None:
+        with contextlib.suppress(BusError):   # without the bus, peers learn at the next one
+            await self.bus.publish(ROUTING, {"kind": "node", "id": self.node, "state": state,
+                                             "node": self.node})
+
+    async def _peer_event(self, event: dict[str, Any]) -> bool:
+        """Keep the set of other nodes (to tell when one dies); True for a node event."""
+        peer = event.get("node")
+        if not isinstance(peer, str):
+            return False
+        is_node = event.get("kind") == "node"
+        if is_node and event.get("state") == "stopped":
+            self._peers.pop(peer, None)
+            log.info("routing: node %s stopped", peer)
+            return True
+        if peer not in self._peers:
+            self._peers[peer] = None
+            if is_node and event.get("state") == "up":   # the newcomer hears of this node
+                await self._announce("here")
+        return is_node
+
+    async def _watch_peers(self, now: float) -> None:
+        """A node whose presence lapses for a while has died (or lost the bus): said
+        once; its agents' presence lapses too and its offers time out (the sweep)."""
+        if not self._peers:
+            return
+        alive = await self.bus.online(NODE_KEY + p for p in self._peers)
+        for peer, since in list(self._peers.items()):
+            if NODE_KEY + peer in alive:
+                self._peers[peer] = None
+            elif since is None:
+                self._peers[peer] = now
+            elif now - since >= self.presence_ttl_s / 2:
+                del self._peers[peer]
+                log.warning("routing: node %s is gone (its presence lapsed: it died or lost "
+                            "the bus); its agents go offline, its offers move on as they "
+                            "time out", peer)
+
     async def _heartbeat(self) -> None:
-        if self.hosted:
-            await self.bus.heartbeat(self.hosted, self.node, self.presence_ttl_s)
+        await self.bus.heartbeat([*self.hosted, NODE_KEY + self.node], self.node,
+                                 self.presence_ttl_s)
+        await self._watch_peers(self.clock())
         online = await self.bus.online(self.router.agents)
         changed = online ^ self._online
         self._online = online
+        now = self.clock()
         for agent_id in changed:
             state = self.router.agents.get(agent_id)
             if state is not None:
                 state.online = agent_id in online
         for agent_id in changed - online:
+            self._missing.setdefault(agent_id, now)
+        for agent_id in online:
+            self._missing.pop(agent_id, None)
+        # Missing for a while, not at one read: a Redis that restarted empty has lost
+        # every node's presence keys until each node renews them (within a quarter TTL)
+        for agent_id, since in list(self._missing.items()):
+            if now - since < self.presence_ttl_s / 2:
+                continue
+            del self._missing[agent_id]
             state = self.router.agents.get(agent_id)
-            if state is not None and state.presence is Presence.AVAILABLE:
+            if state is not None and state.presence is Presence.AVAILABLE \
+                    and agent_id not in self.hosted:
                 # their node stopped renewing: offline, and their offers move on now
-                log.info("routing: agent %s lost presence; offers move on", agent_id)
+                log.warning("routing: agent %s lost presence (their node stopped renewing "
+                            "it); offline, their offers move on", agent_id)
                 await self.set_presence(agent_id, Presence.OFFLINE)
 
     # --- keeping the engine in step ---------------------------------------------------
@@ -248,7 +331,8 @@ class Dispatcher:
         await self.store.get_agent(agent_id)
         self.hosted.add(agent_id)
         self._online.add(agent_id)
-        await self.bus.heartbeat([agent_id], self.node, self.presence_ttl_s)
+        with contextlib.suppress(BusError):   # without the bus: the next beat writes it
+            await self.bus.heartbeat([agent_id], self.node, self.presence_ttl_s)
         await self._refresh_agent(agent_id)
 
     async def disconnect(self, agent_id: str) -> None:

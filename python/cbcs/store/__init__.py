@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cbcs.store.errors import Conflict, NotFound, StoreError
+from cbcs.store.errors import Conflict, NotFound, StoreError, StoreFull, StoreUnavailable
 from cbcs.store.sql import SqlStore
 
-__all__ = ["Conflict", "NotFound", "SqlStore", "StoreError", "open_store", "default_url"]
+__all__ = ["Conflict", "NotFound", "SqlStore", "StoreError", "StoreFull", "StoreUnavailable",
+           "open_store", "default_url"]
 
 
 def default_url(data_dir: str | Path) -> str:

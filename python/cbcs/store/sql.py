@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import logging
+import os
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import replace
@@ -41,7 +45,9 @@ from cbcs.contact.task import Reservation, ReservationStatus, Task, TaskStatus
 from cbcs.contact.ticket import Ticket
 from cbcs.routing.agent_stats import CLOSED_PREFIX, AgentActivity, Close, Reply
 from cbcs.store import schema as s
-from cbcs.store.errors import Conflict, NotFound, StoreError
+from cbcs.store.errors import Conflict, NotFound, StoreError, StoreFull, StoreUnavailable
+
+log = logging.getLogger("cbcs.store")
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -250,6 +256,7 @@ class SqlStore:
         self._thread = (concurrent.futures.ThreadPoolExecutor(1, "cbcs-sqlite")
                         if sync_engine is not None else None)
         self._checkpointer: _Checkpointer | None = None
+        self.health = _Health(_safe(url))
 
     @classmethod
     async def open(cls, url: str) -> SqlStore:
@@ -272,11 +279,16 @@ class SqlStore:
                 cur.close()
             store = cls(url, None, sync_engine)
             store._checkpointer = _Checkpointer(path)
+            if path and path != ":memory:":
+                store.health.local = str(Path(path).parent)
         else:
             store = cls(url, create_async_engine(full, pool_size=10, max_overflow=10,
                                                  pool_pre_ping=True), None)
         try:
             await store.run(_migrate, True)
+        except StoreUnavailable as error:
+            await store.close()
+            raise StoreError(f"store: cannot open {_safe(url)}: {error.reason}") from None
         except (OSError, sa.exc.SQLAlchemyError) as error:
             await store.close()
             raise StoreError(f"store: cannot open {_safe(url)}: {_reason(error)}") from None
@@ -295,7 +307,27 @@ class SqlStore:
             thread.shutdown()
 
     async def run(self, body: Callable[[sa.Connection], T], write: bool = False) -> T:
-        """Run ``body(connection)`` as one transaction (read-write if ``write``)."""
+        """Run ``body(connection)`` as one transaction (read-write if ``write``).
+
+        A failure of the database itself (it cannot be reached, it is restarting, its
+        disk is full or failing) raises :class:`StoreUnavailable` (:class:`StoreFull` for
+        a full disk) with the reason; the store logs the start of such an outage once and
+        its end once (:class:`_Health`)."""
+        try:
+            result = await self._run(body, write)
+        except (StoreError, _Lost):
+            self.health.ok(False)   # the database answered (a write it did not keep)
+            raise
+        except (OSError, sa.exc.SQLAlchemyError, sqlite3.Error) as error:
+            fault = _fault(error)
+            if fault is None:
+                raise
+            self.health.failed(fault)
+            raise fault from None
+        self.health.ok(write)
+        return result
+
+    async def _run(self, body: Callable[[sa.Connection], T], write: bool) -> T:
         if self.engine is not None:
             begin = self.engine.begin() if write else self.engine.connect()
             async with begin as conn:
@@ -884,10 +916,12 @@ class _Checkpointer:
         conn = sqlite3.connect(self._path, timeout=30)
         try:
             while not self._stopping.wait(self._every):
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error:
-            pass   # a failed checkpoint is retried by the next one, or by SQLite at open
+                # a failed checkpoint (a full disk) is retried by the next one: the loop
+                # must outlive it, or the log would grow without end from then on
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            with contextlib.suppress(sqlite3.Error):   # else SQLite does it at next open
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
 
@@ -931,3 +965,93 @@ def _safe(url: str) -> str:
 def _reason(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip().splitlines()
     return text[0] if text else type(error).__name__
+
+
+class _Health:
+    """Whether the database works, for the log: the first failure of an outage is logged
+    once with its reason, and its end once. An unreachable database is back with anything
+    that succeeds; a full disk once a write succeeds and (SQLite: its directory ``local``
+    known) the disk has space again: on a nearly full disk small writes may still fit
+    between refusals, which is not the end of it."""
+
+    #: free bytes on the disk of a SQLite store below which it still counts as full
+    ROOM = 1 << 20
+
+    def __init__(self, where: str, local: str | None = None) -> None:
+        self.where = where
+        self.local = local
+        self.down_since: float | None = None
+        self.full_since: float | None = None
+
+    def failed(self, fault: StoreUnavailable) -> None:
+        now = time.monotonic()
+        if isinstance(fault, StoreFull):
+            if self.full_since is None:
+                self.full_since = now
+                log.warning("store: disk full (%s) at %s: writes are refused (507) until "
+                            "there is space; reads go on", fault.reason, self.where)
+        elif self.down_since is None:
+            self.down_since = now
+            log.warning("store: unavailable (%s) at %s: requests are answered 503 until it "
+                        "is back", fault.reason, self.where)
+
+    def ok(self, write: bool) -> None:
+        now = time.monotonic()
+        if self.down_since is not None:
+            log.warning("store: available again after %.1f s", now - self.down_since)
+            self.down_since = None
+        if write and self.full_since is not None and self._room():
+            log.warning("store: writes succeed again after %.1f s (disk full)",
+                        now - self.full_since)
+            self.full_since = None
+
+
+    def _room(self) -> bool:
+        if self.local is None:
+            return True
+        try:
+            st = os.statvfs(self.local)
+        except OSError:
+            return True
+        return st.f_bavail * st.f_frsize >= self.ROOM
+
+
+#: SQLite result codes (the low byte of an extended code) of a database that cannot work
+_SQLITE_FULL = 13
+_SQLITE_DOWN = {5: "database busy", 6: "database locked", 8: "read-only database",
+                10: "disk I/O error", 14: "cannot open the database file"}
+
+
+def _fault(error: BaseException) -> StoreUnavailable | None:
+    """The store's error for a failure of the database itself, not of the request (None:
+    a request the database refused, e.g. a constraint; the caller's bug to see)."""
+    orig: Any = getattr(error, "orig", None) or error
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        if code & 0xFF == _SQLITE_FULL:
+            return _made(StoreFull, "database or disk is full")
+        if code & 0xFF in _SQLITE_DOWN:
+            return _made(StoreUnavailable, _SQLITE_DOWN[code & 0xFF])
+        return None
+    state = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    if state == "53100":
+        return _made(StoreFull, "disk full")
+    # connection (08), operator intervention: shutdown, restart (57P), resources (53),
+    # system errors: I/O (58)
+    if state.startswith(("08", "57P", "53", "58")):
+        return _made(StoreUnavailable, _reason(error))
+    if isinstance(orig, (OSError, TimeoutError)) or isinstance(error, (OSError, TimeoutError)):
+        return _made(StoreUnavailable, _reason(error) or "no connection")
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return _made(StoreUnavailable, _reason(error))
+    if isinstance(error, (sa.exc.InterfaceError, sa.exc.OperationalError,
+                          sa.exc.TimeoutError, sa.exc.DisconnectionError)):
+        return _made(StoreUnavailable, _reason(error))
+    if type(orig).__module__.startswith("asyncpg") and "Connection" in type(orig).__name__:
+        return _made(StoreUnavailable, _reason(error))
+    return None
+
+
+def _made(kind: type[StoreUnavailable], reason: str) -> StoreUnavailable:
+    return kind(f"store: unavailable: {reason}" if kind is StoreUnavailable
+                else f"store: disk full: {reason}", reason)

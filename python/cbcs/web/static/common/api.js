@@ -12,6 +12,10 @@
 // acknowledged (sent again, with the same client_id, so the service stores each once).
 // Messages are deduplicated by seq before onFrame sees them.
 
+// refusals that pass (a limit, a store or bus outage, a full disk): the message is kept and
+// sent again, with its client_id, until it is stored
+const RETRIED = new Set(["rate_limited", "unavailable", "storage_full"]);
+
 /** An error answered by the service ({"error": {code, message}}) or the network (status 0). */
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -285,7 +289,7 @@ export class Live {
     } else if (frame.type === "error") {
       const id = frame.ref && frame.ref.client_id;
       const p = id ? this.pending.get(id) : null;
-      if (p && frame.code !== "rate_limited" && frame.code !== "unavailable") {
+      if (p && !RETRIED.has(frame.code)) {
         this.pending.delete(id);
         p.reject(new ApiError(0, frame.code, frame.message));
       } else if (p) {
