@@ -62,7 +62,7 @@ def test_bad_bodies_get_a_reason(
                 assert fragment in doc["error"]["code"] + doc["error"]["message"], doc
             # the node is still fine after all that
             r = await http.get(f"{url}/healthz")
-            assert (await _json(r)) == {"status": "ok"}
+            assert (await _json(r)) == {"status": "ok", "store": "ok", "bus": "ok"}
     _run(go())
 
 

@@ -81,6 +81,10 @@ class Bus(Protocol):
     async def online(self, agent_ids: Iterable[str]) -> set[str]:
         """Which of ``agent_ids`` have a live heartbeat."""
 
+    @property
+    def reachable(self) -> bool:
+        """False during an outage (from its first failure to the next success)."""
+
     def on_resume(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` each time the bus works again after an outage: events
         published meanwhile may be lost, so its listener re-reads the store."""

@@ -17,6 +17,10 @@ class MemoryBus:
         self._presence: dict[str, float] = {}
         self._numbers: dict[str, int] = {}
 
+    @property
+    def reachable(self) -> bool:
+        return True   # in this process: never away
+
     async def publish(self, topic: str, event: Event) -> None:
         for sub in self._subs:
             if sub.matches(topic):

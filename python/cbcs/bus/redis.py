@@ -59,6 +59,10 @@ class RedisBus:
         bus._reader = asyncio.create_task(bus._read(), name="cbcs-bus-reader")
         return bus
 
+    @property
+    def reachable(self) -> bool:
+        return self._down_since is None
+
     def on_resume(self, callback: Callable[[], None]) -> None:
         self._resumed.append(callback)
 

@@ -513,7 +513,13 @@ def create_app(config: ServerConfig, *, node: Node | None = None) -> web.Applica
         return web.json_response(doc)
 
     async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "stopping" if node.stopping else "ok"},
+        """``ok``; ``degraded`` while the store or the bus is away (the node answers, with
+        503/507 where it needs them); ``stopping`` (503) after SIGTERM."""
+        store = node.store.health.state if hasattr(node, "store") else "unavailable"
+        bus = "ok" if hasattr(node, "bus") and node.bus.reachable else "unavailable"
+        status = "stopping" if node.stopping else \
+            "ok" if store == bus == "ok" else "degraded"
+        return web.json_response({"status": status, "store": store, "bus": bus},
                                  status=503 if node.stopping else 200)
 
     async def metrics(request: web.Request) -> web.Response:

@@ -983,6 +983,12 @@ class _Health:
         self.down_since: float | None = None
         self.full_since: float | None = None
 
+    @property
+    def state(self) -> str:
+        """``ok``, ``unavailable`` (the database cannot be reached) or ``full``."""
+        return "unavailable" if self.down_since is not None else \
+            "full" if self.full_since is not None else "ok"
+
     def failed(self, fault: StoreUnavailable) -> None:
         now = time.monotonic()
         if isinstance(fault, StoreFull):
