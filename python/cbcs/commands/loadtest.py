@@ -5,6 +5,9 @@ free loopback port, embedded defaults, a temporary data dir, rate limits per IP 
 since every simulated client shares 127.0.0.1); the scenario's users run in another child
 process (locust on gevent needs a process of its own). Only loopback targets are accepted.
 At the end it prints the percentiles and writes locust's CSV files and HTML report.
+
+Scenario ``calls`` is not locust's: aiortc callers ramp bridged voice calls through a node
+of the command's own until a call falls below MOS 4.0 (:mod:`cbcs.loadtest.calls`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from cbcs.commands._args import float_range, int_range, output_dir
 from cbcs.errors import ConfigError
 
 SCENARIOS = {
+    "calls": "bridged voice calls (customer and agent legs, aiortc through the link "
+             "emulator) ramped until a call falls below MOS 4.0: calls per core",
     "chat": "customers open conversations and talk, agents accept and answer "
             "(ack and reply round trips, order)",
     "room": "one live-commerce room: viewers read, commenters post (delivery latency, order)",
@@ -69,7 +74,43 @@ def register(sub: Any) -> None:
                    help="users started per second (default 200)")
     p.add_argument("--out", type=output_dir, default=Path("out/loadtest"),
                    help="folder for locust's CSV files and HTML report (default out/loadtest)")
+    calls = p.add_argument_group("calls")
+    calls.add_argument("--profile", default="lan",
+                       help="calls: the emulated network of every leg (default lan)")
+    calls.add_argument("--calls", type=_call_counts, default=None,
+                       help="calls: the steps, e.g. 1,2,4 (default 1, 2, 4, ... up to "
+                            "--max-calls)")
+    calls.add_argument("--max-calls", type=int_range(1, 256), default=64,
+                       help="calls: the last step of the ramp (default 64)")
+    calls.add_argument("--step-seconds", type=float_range(3, 600), default=20.0,
+                       help="calls: seconds measured per step (default 20)")
+    calls.add_argument("--calls-per-process", type=int_range(1, 64), default=4,
+                       help="calls: most calls in one callers' process (default 4: a "
+                            "process is one core at most, and a call's two aiortc clients "
+                            "take about a tenth of one)")
+    calls.add_argument("--saturation", type=float_range(10, 1000), default=90.0,
+                       help="calls: stop once the node's CPU reaches this %% of one core "
+                            "(default 90)")
+    calls.add_argument("--no-refine", action="store_true",
+                       help="calls: no steps between the last good and the first bad N")
+    calls.add_argument("--seed", type=int_range(0), default=1,
+                       help="calls: link emulator seed (default 1)")
+    calls.add_argument("--json", type=Path, default=None, dest="json_path",
+                       help="calls: write the figures as JSON here")
+    calls.add_argument("--plot", type=Path, default=None, dest="plot_path",
+                       help="calls: write a PNG of MOS and node CPU against calls here")
     p.set_defaults(handler=run)
+
+
+def _call_counts(text: str) -> list[int]:
+    try:
+        counts = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers of calls such as 1,2,4, got "
+                                         f"{text!r}") from None
+    if not counts or any(not 1 <= c <= 256 for c in counts):
+        raise argparse.ArgumentTypeError(f"expected numbers of calls from 1 to 256, got {text}")
+    return sorted(set(counts))
 
 
 def _loopback(url: str) -> str:
@@ -109,7 +150,22 @@ def _start_node(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[s
     raise ConfigError("the node did not start within 30 s")
 
 
+def _run_calls(args: argparse.Namespace) -> int:
+    from cbcs.loadtest import calls
+
+    if args.url:
+        raise ConfigError("loadtest calls: starts a node of its own (its CPU is measured "
+                          "apart from the callers'); --url is not for this scenario")
+    return calls.run(calls.Options(
+        profile=args.profile, steps=args.calls or calls.ramp(args.max_calls),
+        step_seconds=args.step_seconds, calls_per_process=args.calls_per_process,
+        saturation_pct=args.saturation, refine=not args.no_refine,
+        seed=args.seed, json_path=args.json_path, plot_path=args.plot_path))
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.scenario == "calls":
+        return _run_calls(args)
     if shutil.which("locust") is None and not _has_locust():
         raise ConfigError("locust is not installed (pip install locust)")
     users = _users(args)
