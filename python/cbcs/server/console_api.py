@@ -13,7 +13,7 @@ from pydantic import StringConstraints
 from cbcs.contact import Conversation, Ticket, TicketPriority
 from cbcs.contact.ticket import CATEGORIES, TicketStatus
 from cbcs.privacy import redact
-from cbcs.server import schemas
+from cbcs.server import answers, schemas
 from cbcs.server.api import ApiError, Request, RouteTable, forbidden
 from cbcs.server.auth import Role
 
@@ -64,7 +64,7 @@ def add_routes(t: RouteTable) -> None:
     async def list_agents(req: Request) -> AgentList:
         now = req.node.clock()
         rows = await req.node.store.list_agents()
-        return AgentList(agents=[_agent(agent, live, now) for agent, live in rows])
+        return AgentList(agents=[answers.agent(agent, live, now) for agent, live in rows])
 
     @t.route("GET", "/api/v1/agents/{id}/conversations", "the conversations assigned to "
              "this agent that are not closed (the agent, supervisors)",
@@ -74,7 +74,7 @@ def add_routes(t: RouteTable) -> None:
         if not req.who.is_staff and req.who.subject != agent_id:
             raise forbidden("an agent may only list their own conversations")
         found = await req.node.store.list_conversations(agent_id=agent_id, open_only=True)
-        return ConversationList(conversations=[_answer(x) for x in found])
+        return ConversationList(conversations=[answers.conversation(x) for x in found])
 
     @t.route("GET", "/api/v1/conversations/{id}/history", "one history of this "
              "conversation's customer across channels: their conversations (latest first, "
@@ -91,12 +91,12 @@ def add_routes(t: RouteTable) -> None:
         for conversation in await req.node.store.list_conversations(
                 customer_id=current.customer_id, limit=HISTORY_CONVERSATIONS):
             messages = await req.node.centre.history(conversation.id, 0, HISTORY_MESSAGES)
-            entry = _answer(conversation).model_dump()
+            entry = answers.conversation(conversation).model_dump()
             entry["messages"] = [message_event(m) for m in messages]
             out.append(entry)
         tickets = await req.node.store.list_tickets(current.customer_id)
         return CustomerHistory(customer_id=current.customer_id, conversations=out,
-                               tickets=[_ticket(x) for x in tickets])
+                               tickets=[answers.ticket(x) for x in tickets])
 
     @t.route("PUT", "/api/v1/tickets/{id}", "change a ticket's priority, category or "
              "summary (redacted), or move its status (wait, resume, solve, reopen)",
@@ -120,7 +120,7 @@ def add_routes(t: RouteTable) -> None:
             ticket = ticket.apply(body.event, now)
         ticket = dataclasses.replace(ticket, **changes)
         await req.node.store.update_ticket(ticket)
-        return _ticket(ticket)
+        return answers.ticket(ticket)
 
     @t.route("POST", "/api/v1/tickets/{id}/close", "close a ticket with its resolution "
              "(redacted, added to the summary); solved first if it was open or pending",
@@ -139,35 +139,10 @@ def add_routes(t: RouteTable) -> None:
             summary = f"{summary}\nResolution: {resolution}"[-4000:]
         ticket = dataclasses.replace(ticket, summary=summary)
         await req.node.store.update_ticket(ticket)
-        return _ticket(ticket)
+        return answers.ticket(ticket)
 
 
 async def _ticket_of(req: Request) -> Ticket:
     ticket: Ticket = await req.node.centre.ticket_for(req.who.role.value, req.who.subject,
                                                       req.params["id"])
     return ticket
-
-
-def _agent(agent: Any, live: Any, now: float) -> schemas.AgentAnswer:
-    return schemas.AgentAnswer(
-        id=agent.id, name=agent.name, kind=agent.kind.value, languages=dict(agent.languages),
-        skills=dict(agent.skills), markets=list(agent.markets), time_zone=agent.time_zone,
-        shift=dict(agent.shift.spec), capacity=dict(agent.capacity),
-        presence=live.presence.value, load=dict(live.load),
-        on_shift=agent.shift.on_duty(agent.time_zone, now))
-
-
-def _answer(c: Conversation) -> schemas.ConversationAnswer:
-    return schemas.ConversationAnswer(
-        id=c.id, customer_id=c.customer_id, channel=c.channel, state=c.state.value,
-        language=c.language, market=c.market, order_id=c.order_id, queue=c.queue,
-        agent_id=c.agent_id, ticket_id=c.ticket_id, intent=c.intent, sentiment=c.sentiment,
-        created_at=c.created_at, updated_at=c.updated_at, last_seq=c.last_seq)
-
-
-def _ticket(t: Ticket) -> schemas.TicketAnswer:
-    return schemas.TicketAnswer(
-        id=t.id, customer_id=t.customer_id, category=t.category, summary=t.summary,
-        priority=t.priority.value, status=t.status.value, conversation_id=t.conversation_id,
-        order_ref=t.order_ref, due_at=t.due_at, created_at=t.created_at,
-        updated_at=t.updated_at)

@@ -17,7 +17,7 @@ from cbcs.contact.rollout import Rollout
 from cbcs.errors import ConfigError
 from cbcs.routing import agent_stats as analytics
 from cbcs.services.first_tier import ROLLOUT_KEY
-from cbcs.server import console_api, schemas
+from cbcs.server import answers, console_api, schemas
 from cbcs.server.api import ApiError, Request, RouteTable, forbidden
 from cbcs.server.auth import Principal, Role
 
@@ -86,13 +86,13 @@ def table() -> RouteTable:
         body: schemas.ConversationCreate = req.body
         conversation = await req.node.centre.start(req.who.subject, body.channel,
                                                    body.language, body.market, body.order_id)
-        return _conversation_answer(conversation)
+        return answers.conversation(conversation)
 
     @t.route("GET", "/api/v1/conversations/{id}", "state, language, intent, sentiment, queue, "
              "assignee, ticket", roles=ANYONE, answer=schemas.ConversationAnswer,
              tag="conversations")
     async def get_conversation(req: Request) -> schemas.ConversationAnswer:
-        return _conversation_answer(await _visible(req))
+        return answers.conversation(await _visible(req))
 
     @t.route("GET", "/api/v1/conversations/{id}/messages", "history, in order",
              roles=ANYONE, query={"after_seq": "only messages after this sequence number",
@@ -126,7 +126,7 @@ def table() -> RouteTable:
         conversation = await _visible(req)
         if req.who.role is Role.AGENT and conversation.agent_id != req.who.subject:
             raise forbidden("only the assigned agent may hand this conversation on")
-        return _conversation_answer(await req.node.centre.escalate(conversation,
+        return answers.conversation(await req.node.centre.escalate(conversation,
                                                                    req.body.reason))
 
     @t.route("POST", "/api/v1/conversations/{id}/intent", "correct the conversation's "
@@ -142,7 +142,7 @@ def table() -> RouteTable:
         if intent not in INTENTS:
             raise ApiError(422, "invalid", f"intent: expected one of {', '.join(INTENTS)}, "
                                            f"got {intent!r}")
-        return _conversation_answer(await req.node.correct_intent(conversation, intent))
+        return answers.conversation(await req.node.correct_intent(conversation, intent))
 
     @t.route("POST", "/api/v1/conversations/{id}/close", "end; wrap-up starts",
              roles={Role.AGENT, *STAFF}, body=schemas.Close, answer=schemas.ConversationAnswer,
@@ -151,7 +151,7 @@ def table() -> RouteTable:
         conversation = await _visible(req)
         if req.who.role is Role.AGENT and conversation.agent_id != req.who.subject:
             raise forbidden("only the assigned agent may close this conversation")
-        return _conversation_answer(await req.node.close_conversation(
+        return answers.conversation(await req.node.close_conversation(
             conversation, req.who.subject, req.body.resolution))
 
     # --- offers -------------------------------------------------------------------------
@@ -257,14 +257,14 @@ def table() -> RouteTable:
             summary=body.summary, priority=TicketPriority(body.priority),
             conversation_id=body.conversation_id, order_ref=body.order_ref,
             due_at=body.due_at, created_at=now, updated_at=now))
-        return _ticket_answer(ticket)
+        return answers.ticket(ticket)
 
     @t.route("GET", "/api/v1/tickets/{id}", "a ticket (customers: their own)", roles=ANYONE,
              answer=schemas.TicketAnswer, tag="tickets")
     async def get_ticket(req: Request) -> schemas.TicketAnswer:
         ticket = await req.node.centre.ticket_for(req.who.role.value,
                                                   req.who.subject, req.params["id"])
-        return _ticket_answer(ticket)
+        return answers.ticket(ticket)
 
     @t.route("PUT", "/api/v1/kb/{market}/{language}/{slug}", "a knowledge-base article",
              roles=STAFF, body=schemas.ArticlePut, answer=schemas.ArticleAnswer, tag="tickets")
@@ -366,26 +366,4 @@ def _int_query(req: Request, name: str, default: int, low: int, high: int) -> in
 
 async def _agent_answer(req: Request, agent_id: str) -> schemas.AgentAnswer:
     agent, live = await req.node.store.get_agent(agent_id)
-    return schemas.AgentAnswer(
-        id=agent.id, name=agent.name, kind=agent.kind.value, languages=dict(agent.languages),
-        skills=dict(agent.skills), markets=list(agent.markets), time_zone=agent.time_zone,
-        shift=dict(agent.shift.spec), capacity=dict(agent.capacity),
-        presence=live.presence.value, load=dict(live.load),
-        on_shift=agent.shift.on_duty(agent.time_zone, req.node.clock()))
-
-
-def _conversation_answer(c: Conversation) -> schemas.ConversationAnswer:
-    return schemas.ConversationAnswer(
-        id=c.id, customer_id=c.customer_id, channel=c.channel, state=c.state.value,
-        language=c.language, market=c.market, order_id=c.order_id, queue=c.queue,
-        agent_id=c.agent_id, ticket_id=c.ticket_id, intent=c.intent, sentiment=c.sentiment,
-        created_at=c.created_at, updated_at=c.updated_at, last_seq=c.last_seq)
-
-
-def _ticket_answer(t: Ticket) -> schemas.TicketAnswer:
-    return schemas.TicketAnswer(
-        id=t.id, customer_id=t.customer_id, category=t.category, summary=t.summary,
-        priority=t.priority.value, status=t.status.value, conversation_id=t.conversation_id,
-        order_ref=t.order_ref, due_at=t.due_at, created_at=t.created_at,
-        updated_at=t.updated_at)
-
+    return answers.agent(agent, live, req.node.clock())
