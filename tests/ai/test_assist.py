@@ -20,6 +20,7 @@ from cbcs.ai.embeddings import E5Embeddings
 from cbcs.ai.knowledge import KnowledgeIndex
 from cbcs.ai.langid import LinguaLanguageId
 from cbcs.contact import AuthorRole, Message
+from cbcs.contact.message import MessageKind
 from cbcs.contact.knowledge import Article
 from cbcs.demo.shop import Shop, build
 
@@ -180,6 +181,19 @@ def test_the_closing_summary_is_in_the_agents_language(agent: Agent, shop: Shop)
                              _ctx(shop, "cust-mx-1", "zh"), "已安排上门取件")
     assert "MX-1008" in text and "处理结果：已安排上门取件" in text
     assert "Fernanda Lopez" in text
+
+
+def test_the_closing_summary_keeps_the_written_case_over_a_calls_captions(
+        agent: Agent, shop: Shop) -> None:
+    assistant = Assistant(agent)
+    said = [Message("c1", AuthorRole.CUSTOMER, "cust-mx-1", "quiero devolver la lámpara"),
+            Message("c1", AuthorRole.CUSTOMER, "cust-mx-1", "y unas son blanquecinas",
+                    kind=MessageKind.CAPTION)]
+    ctx = _ctx(shop, "cust-mx-1", "en")
+    text = assistant.closing_summary(said, Memory(order_id="MX-1008"), ctx, "pickup booked")
+    assert text is not None and "devolver la lámpara" in text and "blanquecinas" not in text
+    spoken = assistant.closing_summary(said[1:], Memory(), ctx, "pickup booked")
+    assert spoken is not None and "blanquecinas" in spoken   # a call only: what was said
 
 
 def test_an_agent_reads_the_language_they_know_best_that_the_phrases_cover() -> None:

@@ -387,9 +387,12 @@ class Assistant:
     def closing_summary(self, messages: Sequence[Message], memory: Memory, ctx: Context,
                         resolution: str, *, order_id: str | None = None) -> str | None:
         """The summary of a conversation a person closes, in ``ctx.agent_language``: the
-        customer's last message, the order discussed (as the panel found it) and the
-        resolution; None when the customer wrote nothing."""
+        customer's last message (written, if they wrote any: a call's captions are
+        recognised speech, a poorer account of the case), the order discussed (as the panel
+        found it) and the resolution; None when the customer wrote and said nothing."""
         said = customer_messages(messages)
+        written = [m for m in said if m.kind is MessageKind.TEXT]
+        said = written or said
         if not said:
             return None
         named = extract(said[-1].text, ctx.orders, ctx.customer.market).order_id
